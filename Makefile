@@ -1,0 +1,45 @@
+# hc: the two commands a newcomer needs are `make demo` and `make test`; each installs what is
+# missing (scripts/install-deps.sh), configures and builds first.
+BUILD      ?= build
+SHARED     ?= $(abspath ../shared)
+BUILD_TYPE ?= Release
+GENERATOR  := $(if $(shell command -v ninja 2>/dev/null),-G Ninja,)
+JOBS       ?= $(shell nproc)
+CMAKE_ARGS ?=
+
+.PHONY: all deps configure build test demo bench asan-test clean
+
+all: build
+
+deps:
+	@bash scripts/install-deps.sh
+
+$(BUILD)/CMakeCache.txt: | deps
+	cmake -S . -B $(BUILD) $(GENERATOR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) \
+	  -DHC_SHARED_DIR=$(SHARED) $(CMAKE_ARGS)
+
+configure: deps $(BUILD)/CMakeCache.txt
+
+build: configure
+	cmake --build $(BUILD) -j $(JOBS)
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# The torch-free core (safetensors, CSV, config, tokenizer, preprocessing) under AddressSanitizer
+# and UBSan: malformed inputs must give clean errors, never memory errors.
+asan-test: deps
+	cmake -S . -B $(BUILD)-asan $(GENERATOR) -DCMAKE_BUILD_TYPE=Debug -DHC_WITH_TORCH=OFF \
+	  -DHC_SANITIZE=address,undefined -DHC_SHARED_DIR=$(SHARED)
+	cmake --build $(BUILD)-asan -j $(JOBS)
+	cd $(BUILD)-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 \
+	  ctest --output-on-failure -j $(JOBS)
+
+demo: build
+	bash scripts/demo.sh $(BUILD) $(SHARED)
+
+bench: build
+	bash scripts/bench.sh $(BUILD) $(SHARED)
+
+clean:
+	rm -rf $(BUILD) $(BUILD)-asan

@@ -1,0 +1,9 @@
+#pragma once
+
+namespace CLI {
+class App;
+}
+
+// Each subcommand of the `hc` utility declares its options and its callback in its own file.
+namespace hc::commands {
+}  // namespace hc::commands

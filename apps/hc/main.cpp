@@ -1,0 +1,12 @@
+// hc: the utility binary (tokenize, preprocess, embed, init-model, inspect, fetch).
+#include <CLI/CLI.hpp>
+
+#include "commands.h"
+#include "hc/core/cli.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"hc: utilities for visual-semantic hierarchies in CLIP-like models"};
+  app.require_subcommand(1);
+  // Subcommands: one line each, defined in apps/hc/<name>.cpp.
+  return hc::run_cli(app, argc, argv);
+}

@@ -1,0 +1,38 @@
+#pragma once
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace CLI {
+class App;
+}
+
+namespace hc {
+
+// The options every binary shares (docs/architecture.md, "Conventions every binary shares").
+struct CommonOptions {
+  std::vector<std::string> config_files;  // --config, repeatable; later files override earlier
+  std::vector<std::string> overrides;     // --set key.path=value, repeatable
+  std::string output;                     // --output FILE ('-' = stdout)
+  std::string device = "cpu";             // --device cpu|cuda|cuda:N
+  std::string dtype = "fp32";             // --dtype fp32|fp16|bf16
+  int threads = 0;                        // --threads N (0 = all cores)
+  std::string log_level = "info";         // --log-level
+  bool dump_config = false;               // --dump-config
+};
+
+// Declares the shared options on app (a binary or a subcommand). With_config=false leaves out
+// --config/--set/--dump-config for utilities that take no YAML.
+void add_common_options(CLI::App& app, CommonOptions& options, bool with_config = true);
+
+// Applies the options that act process-wide (log level, thread count). Call first in a command.
+void apply_common_options(const CommonOptions& options);
+
+// The thread count chosen with --threads (0 = all cores), for the modules that size pools.
+int requested_threads();
+
+// Parses argv into app and runs the selected callbacks, turning every failure into a one-line
+// error on stderr and an exit code: 0 success, 2 usage or config error, 1 runtime failure.
+int run_cli(CLI::App& app, int argc, char** argv);
+
+}  // namespace hc

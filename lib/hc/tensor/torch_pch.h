@@ -1,0 +1,3 @@
+// Precompiled header for the torch-dependent sources (see lib/CMakeLists.txt).
+#pragma once
+#include <torch/torch.h>

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs the Debian packages hc needs to build, test and run; does nothing when all are present.
+# Idempotent: safe to call from every Makefile target.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build ccache pkg-config
+  libtorch-dev libopenblas0-pthread
+  libopencv-dev libcli11-dev libspdlog-dev libfmt-dev libyaml-cpp-dev
+  nlohmann-json3-dev catch2 libpcre2-dev libcurl4-openssl-dev zlib1g-dev
+  python3
+)
+if [ "${HC_WITH_BROWSER:-0}" = 1 ]; then packages+=(chromium); fi
+
+missing=()
+for p in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  [ "$status" = "install ok installed" ] || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "install-deps: installing ${missing[*]}" >&2
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+# A fresh machine has empty package lists: refresh them before installing anything.
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
