@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -72,6 +73,9 @@ class SafetensorsCheckpoint {
   std::string description() const;  // for error messages: the file or the index
 
  private:
+  // Takes in one more file; a tensor already held by an earlier one is an error.
+  void add_file(std::shared_ptr<SafetensorsFile> file);
+
   std::filesystem::path origin_;
   std::vector<std::shared_ptr<SafetensorsFile>> files_;
   std::map<std::string, std::size_t> owner_;  // tensor name -> index in files_
@@ -92,7 +96,8 @@ class SafetensorsWriter {
     std::vector<int64_t> shape;
     std::vector<std::byte> bytes;
   };
-  std::vector<Entry> entries_;
+  std::vector<Entry> entries_;  // insertion order is file order
+  std::set<std::string> names_;
   std::map<std::string, std::string> metadata_;
 };
 
