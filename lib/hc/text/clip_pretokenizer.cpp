@@ -16,25 +16,33 @@
 // UTF + UCP matches on code points with Unicode general categories, and its JIT makes the
 // pattern cheap. Its own \s is not Python's (it adds U+180E), so the pattern spells out the
 // `regex` module's \s from the generated table.
+// Unicode versions: PCRE2's \p{L}/\p{N} follow its own Unicode tables (10.42: Unicode 14, the
+// same as Python 3.11's unicodedata, checked code point by code point). A newer `regex` module
+// also knows letters assigned since; only such recently assigned characters can split
+// differently.
 
 namespace hc::text {
 namespace {
 
-std::string white_space_class_items() {
+// The ranges as the items of a PCRE2 character class.
+std::string class_items(const tables::CodePointRange* ranges, std::size_t count) {
   std::string items;
-  for (std::size_t i = 0; i < tables::kRegexSpaceCount; ++i) {
-    const tables::CodePointRange& r = tables::kRegexSpace[i];
-    items += r.first == r.last
-                 ? fmt::format("\\x{{{:x}}}", static_cast<uint32_t>(r.first))
-                 : fmt::format("\\x{{{:x}}}-\\x{{{:x}}}", static_cast<uint32_t>(r.first),
-                               static_cast<uint32_t>(r.last));
+  for (std::size_t i = 0; i < count; ++i) {
+    const auto first = static_cast<uint32_t>(ranges[i].first);
+    const auto last = static_cast<uint32_t>(ranges[i].last);
+    items += first == last ? fmt::format("\\x{{{:x}}}", first)
+                           : fmt::format("\\x{{{:x}}}-\\x{{{:x}}}", first, last);
   }
   return items;
 }
 
+// The last class also leaves out the characters the `regex` module drops (U+0345): they belong
+// to no piece, as in Python.
 std::string clip_pattern() {
   return "<\\|startoftext\\|>|<\\|endoftext\\|>|'s|'t|'re|'ve|'m|'ll|'d|[\\p{L}]+|[\\p{N}]|[^" +
-         white_space_class_items() + "\\p{L}\\p{N}]+";
+         class_items(tables::kRegexSpace, tables::kRegexSpaceCount) +
+         class_items(tables::kPretokenizerGaps, tables::kPretokenizerGapsCount) +
+         "\\p{L}\\p{N}]+";
 }
 
 std::string pcre2_message(int code) {

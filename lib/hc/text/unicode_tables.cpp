@@ -2052,4 +2052,9 @@ const CodePointRange kPythonSpace[] = {
 };
 const std::size_t kPythonSpaceCount = sizeof(kPythonSpace) / sizeof(kPythonSpace[0]);
 
+const CodePointRange kPretokenizerGaps[] = {
+    {0x345, 0x345},
+};
+const std::size_t kPretokenizerGapsCount = sizeof(kPretokenizerGaps) / sizeof(kPretokenizerGaps[0]);
+
 }  // namespace hc::text::tables

@@ -35,6 +35,10 @@ extern const CodePointRange kRegexSpace[];
 extern const std::size_t kRegexSpaceCount;
 extern const CodePointRange kPythonSpace[];
 extern const std::size_t kPythonSpaceCount;
+// Characters CLIP's case-insensitive pre-tokenisation pattern matches with none of its classes
+// under the `regex` module although they are not \s (U+0345): findall drops them.
+extern const CodePointRange kPretokenizerGaps[];
+extern const std::size_t kPretokenizerGapsCount;
 
 // html.entities.html5: name (with or without its ';') -> one or two code points (zero-padded).
 struct HtmlEntity {

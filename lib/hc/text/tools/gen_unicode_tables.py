@@ -7,7 +7,10 @@ equivalent we can trust to agree with it character for character:
     accepted without ';'), and the replacement rules for invalid numeric references;
   * str.lower(): full Unicode lower-casing, including the one-to-many mapping of U+0130 and the
     final-sigma rule, which needs the Cased / Case_Ignorable properties as Python sees them;
-  * whitespace: str.strip() (str.isspace) and the `regex` module's \\s (Unicode White_Space).
+  * whitespace: str.strip() (str.isspace) and the `regex` module's \\s (Unicode White_Space);
+  * the pre-tokeniser's gaps: characters the `regex` module's case-insensitive classes
+    [\\p{L}], [\\p{N}] and [^\\s\\p{L}\\p{N}] all refuse although they are not \\s (U+0345,
+    whose case-fold is a letter), so findall silently drops them.
 
 Rather than transcribing Unicode data files, this script asks the running Python for each
 answer, so the tables reproduce that Python's behaviour by construction. Run it from the
@@ -82,7 +85,10 @@ def format_ranges(name, items):
 
 
 def unicode_tables():
-    lower, ignorable, cased, regex_space, python_space = [], [], [], [], []
+    lower, ignorable, cased, regex_space, python_space, gaps = [], [], [], [], [], []
+    letter = regex.compile(r"[\p{L}]", regex.IGNORECASE)
+    number = regex.compile(r"[\p{N}]", regex.IGNORECASE)
+    other = regex.compile(r"[^\s\p{L}\p{N}]", regex.IGNORECASE)
     for cp in code_points():
         c = chr(cp)
         lowered = c.lower()
@@ -96,6 +102,8 @@ def unicode_tables():
             cased.append(cp)
         if regex.match(r"\s", c):
             regex_space.append(cp)
+        elif not (letter.fullmatch(c) or number.fullmatch(c) or other.fullmatch(c)):
+            gaps.append(cp)
         if c.isspace():
             python_space.append(cp)
 
@@ -107,6 +115,7 @@ def unicode_tables():
     text += format_ranges("kCased", ranges(cased))
     text += format_ranges("kRegexSpace", ranges(regex_space))
     text += format_ranges("kPythonSpace", ranges(python_space))
+    text += format_ranges("kPretokenizerGaps", ranges(gaps))
     text += "}  // namespace hc::text::tables\n"
     (OUT_DIR / "unicode_tables.cpp").write_text(text, encoding="utf-8")
 
