@@ -49,6 +49,7 @@ bool env_flag(const char* name) {
 }
 
 std::string human_bytes(std::uint64_t bytes) {
+  if (bytes < 1000) return fmt::format("{} B", bytes);
   if (bytes < (1u << 20)) return fmt::format("{:.1f} kB", bytes / 1e3);
   if (bytes < (1ull << 30)) return fmt::format("{:.1f} MB", bytes / 1e6);
   return fmt::format("{:.2f} GB", bytes / 1e9);
@@ -321,8 +322,8 @@ class Fetcher {
     if (ec) throw runtime_error("cannot create {}: {}", blob.parent_path().string(), ec.message());
 
     DownloadLog log(name, info.size);
-    spdlog::info("{}: downloading{}", name,
-                 info.size ? fmt::format(" {}", human_bytes(info.size)) : std::string());
+    spdlog::log(info.size >= kProgressMinBytes ? spdlog::level::info : spdlog::level::debug,
+                "{}: downloading {}", name, info.size ? human_bytes(info.size) : "(size unknown)");
     double delay = options_.retry_delay_s;
     std::uint64_t received = 0;
     for (int attempt = 1;; ++attempt) {

@@ -50,7 +50,12 @@ ModelSource resolve_model_source(const std::string& spec, const fs::path& cache_
     throw runtime_error("no such model file or folder: '{}'", spec);
   }
 
-  HubId id = parse_hub_id(spec);
+  HubId id;
+  try {
+    id = parse_hub_id(spec);
+  } catch (const Error& e) {
+    throw usage_error("no such model file or folder, and {}", e.what());
+  }
   fs::path repo = cache_dir / repo_folder_name(id.repo_id);
   std::optional<CachedSnapshot> snapshot = find_cached_snapshot(cache_dir, id);
   if (!snapshot) {
