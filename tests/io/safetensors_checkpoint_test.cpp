@@ -111,6 +111,10 @@ TEST_CASE("broken sharded checkpoints give an error naming the index and the fau
     hc::test::write_bytes(shard, "abc");
     hc::test::require_error(open, shard, "shorter than the 8-byte header length");
   }
+  SECTION("the index is missing") {
+    fs::remove(index);
+    hc::test::require_error(open, index, "no such file");
+  }
   SECTION("the index is not JSON") {
     hc::test::write_bytes(index, "{\"weight_map\": ");
     hc::test::require_error(open, index, "not valid JSON");

@@ -9,6 +9,7 @@
 #include "hc/core/error.h"
 #include "hc/io/safetensors.h"
 #include "hc/tensor/safetensors_tensor.h"
+#include "../io/safetensors_test_util.h"
 #include "test_support.h"
 
 namespace fs = std::filesystem;
@@ -34,15 +35,6 @@ torch::Tensor sample(torch::ScalarType type, std::vector<int64_t> shape) {
   if (type == torch::kByte) values = values + 3;
   if (type == torch::kBool) values = values.remainder(2);
   return values.to(type).reshape(shape);
-}
-
-std::string little_endian_u64(std::uint64_t value) {
-  std::string bytes(8, '\0');
-  for (auto& byte : bytes) {
-    byte = static_cast<char>(value & 0xff);
-    value >>= 8;
-  }
-  return bytes;
 }
 
 }  // namespace
@@ -124,7 +116,7 @@ TEST_CASE("misaligned data and non-0/1 bools still load correctly") {
   float floats[2] = {1.5f, -2.0f};
   std::string data(reinterpret_cast<const char*>(floats), sizeof floats);
   data += std::string("\x00\x02\x01", 3);
-  hc::test::write_bytes(path, little_endian_u64(header.size()) + header + data);
+  hc::test::write_bytes(path, hc::test::safetensors_bytes(header, data));
 
   auto file = hc::SafetensorsFile::open(path);
   REQUIRE(reinterpret_cast<std::uintptr_t>(file->get("f").data) % 4 != 0);

@@ -1,11 +1,10 @@
-#include <fstream>
-#include <sstream>
 #include <utility>
 
 #include <nlohmann/json.hpp>
 
 #include "hc/core/error.h"
 #include "hc/io/safetensors.h"
+#include "hc/io/text_file.h"
 
 namespace hc {
 namespace fs = std::filesystem;
@@ -29,12 +28,9 @@ fs::path checkpoint_in_folder(const fs::path& folder) {
 }
 
 Json read_json_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw runtime_error("cannot open {}", path.string());
-  std::ostringstream text;
-  text << in.rdbuf();
+  std::string text = read_text_file(path);
   try {
-    return Json::parse(text.str());
+    return Json::parse(text);
   } catch (const Json::exception& e) {
     throw runtime_error("{}: not valid JSON ({})", path.string(), e.what());
   }
