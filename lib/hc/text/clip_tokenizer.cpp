@@ -37,11 +37,13 @@ std::vector<std::optional<std::string>> decode_table(const text::BpeVocabulary& 
   int32_t max_id = 0;
   for (const auto& entry : vocabulary.ids) max_id = std::max(max_id, entry.second);
   std::vector<std::optional<std::string>> table(static_cast<std::size_t>(max_id) + 1);
+  std::vector<const std::string*> owner(table.size(), nullptr);
   for (const auto& [token, id] : vocabulary.ids) {
-    if (table[id]) {
-      throw runtime_error("{}: id {} is used by two tokens, '{}' and another", vocabulary.source,
-                          id, token);
+    if (owner[id]) {
+      throw runtime_error("{}: id {} is used by two tokens, '{}' and '{}'", vocabulary.source, id,
+                          *owner[id], token);
     }
+    owner[id] = &token;
     table[id] = token_bytes(token, id, vocabulary.source);
   }
   return table;
