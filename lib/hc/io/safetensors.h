@@ -20,7 +20,8 @@ const char* dtype_name(DType dtype);  // "F32", ...
 // Parses a safetensors dtype name; throws hc::Error naming `where` for unknown names.
 DType parse_dtype(const std::string& name, const std::string& where);
 
-// One tensor inside a mapped file: a view, valid while the file object lives.
+// One tensor inside a mapped file: a view, valid while the file object lives. `data` need not be
+// aligned for the dtype (other writers do not pad the header to 8 bytes): memcpy, don't cast.
 struct TensorView {
   std::string name;
   DType dtype = DType::F32;
@@ -66,8 +67,9 @@ class SafetensorsCheckpoint {
   // model.safetensors.index.json.
   static SafetensorsCheckpoint open(const std::filesystem::path& path);
 
-  std::vector<std::string> names() const;
+  std::vector<std::string> names() const;  // shard by shard, each in header order
   bool contains(const std::string& name) const;
+  // Throws hc::Error naming the checkpoint and the tensor when absent.
   const TensorView& get(const std::string& name) const;
   const std::vector<std::shared_ptr<SafetensorsFile>>& files() const { return files_; }
   std::string description() const;  // for error messages: the file or the index
