@@ -6,4 +6,5 @@ class App;
 
 // Each subcommand of the `hc` utility declares its options and its callback in its own file.
 namespace hc::commands {
+void add_fetch(CLI::App& app);
 }  // namespace hc::commands

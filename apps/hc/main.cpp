@@ -8,5 +8,6 @@ int main(int argc, char** argv) {
   CLI::App app{"hc: utilities for visual-semantic hierarchies in CLIP-like models"};
   app.require_subcommand(1);
   // Subcommands: one line each, defined in apps/hc/<name>.cpp.
+  hc::commands::add_fetch(app);
   return hc::run_cli(app, argc, argv);
 }
