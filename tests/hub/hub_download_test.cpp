@@ -173,6 +173,23 @@ TEST_CASE_METHOD(HubFixture, "an interrupted download resumes with a Range reque
   }
 }
 
+TEST_CASE_METHOD(HubFixture, "a large file is downloaded with progress, and resumed") {
+  std::string weights(11u << 20, '\0');
+  for (size_t i = 0; i < weights.size(); ++i) weights[i] = static_cast<char>(i * 2654435761u >> 24);
+  model.files["model.safetensors"] = weights;
+  hc::test::serve_model(server, model);
+  hc::test::HttpRoute cut_route;
+  cut_route.body = weights;
+  cut_route.cut_after = 5u << 20;
+  cut_route.cut_times = 1;
+  server.route(cdn_path(model, "model.safetensors"), cut_route);
+
+  hc::hub::FetchResult result = fetch();
+  REQUIRE(hc::test::read_bytes(snapshot() / "model.safetensors") == weights);
+  REQUIRE(server.count(cdn_path(model, "model.safetensors"), "GET") == 2);
+  REQUIRE(result.bytes_downloaded >= weights.size());
+}
+
 TEST_CASE_METHOD(HubFixture, "sharded weights are fetched through their index") {
   model.files.erase("model.safetensors");
   model.lfs.clear();

@@ -17,18 +17,17 @@
 
 #include "hc/core/atomic_file.h"
 #include "hc/core/error.h"
+#include "hc/core/progress.h"
 #include "hc/hub/file_lock.h"
 #include "hc/hub/hf_cache.h"
 
 namespace hc::hub {
 namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
 
 namespace {
 
 // Files at least this large get periodic progress lines.
 constexpr std::uint64_t kProgressMinBytes = 10u << 20;
-constexpr auto kProgressEvery = std::chrono::seconds(5);
 
 std::string env(const char* name) {
   const char* value = std::getenv(name);
@@ -84,34 +83,37 @@ void touch(const fs::path& path) {
   std::ofstream touched(path, std::ios::app);
 }
 
-// Logs the progress of one large file now and then, and a last line with the rate.
-class DownloadLog {
+// Reports the progress of one large file in megabytes through hc::Progress (a bar on a terminal,
+// a log line now and then otherwise); small files download silently.
+class DownloadProgress {
  public:
-  DownloadLog(std::string name, std::uint64_t expected)
-      : name_(std::move(name)), expected_(expected), started_(Clock::now()), last_(started_) {}
-
-  void update(std::uint64_t done, std::uint64_t total) {
-    if (total == 0) total = expected_;
-    if (total < kProgressMinBytes) return;
-    auto now = Clock::now();
-    if (now - last_ < kProgressEvery) return;
-    last_ = now;
-    spdlog::info("{}: {} of {} ({:.0f}%)", name_, human_bytes(done), human_bytes(total),
-                 100.0 * static_cast<double>(done) / static_cast<double>(total));
+  DownloadProgress(const std::string& name, std::uint64_t size, std::uint64_t resumed_at)
+      : resumed_at_(resumed_at) {
+    if (size < kProgressMinBytes) return;
+    std::string label = fmt::format("{} (MB{})", name, resumed_at ? ", resumed" : "");
+    progress_.emplace(label, megabytes(size - std::min(size, resumed_at)));
   }
 
-  void finish(std::uint64_t received) {
-    double seconds = std::chrono::duration<double>(Clock::now() - started_).count();
-    auto level = expected_ >= kProgressMinBytes ? spdlog::level::info : spdlog::level::debug;
-    spdlog::log(level, "{}: done, {} received in {:.1f} s ({}/s)", name_, human_bytes(received),
-                seconds, human_bytes(static_cast<std::uint64_t>(received / std::max(seconds, 1e-3))));
+  // done: bytes in the file now, the resumed part included.
+  void update(std::uint64_t done) {
+    if (!progress_) return;
+    std::uint64_t now = megabytes(done - std::min(done, resumed_at_));
+    if (now > reported_) progress_->advance(static_cast<std::size_t>(now - reported_));
+    reported_ = std::max(reported_, now);
+  }
+
+  void finish(std::uint64_t done) {
+    if (!progress_) return;
+    update(done);
+    progress_->finish();
   }
 
  private:
-  std::string name_;
-  std::uint64_t expected_;
-  Clock::time_point started_;
-  Clock::time_point last_;
+  static std::uint64_t megabytes(std::uint64_t bytes) { return (bytes + 999999) / 1000000; }
+
+  std::uint64_t resumed_at_;
+  std::uint64_t reported_ = 0;
+  std::optional<Progress> progress_;
 };
 
 // What a HEAD on resolve/<commit>/<file> says about the file.
@@ -321,7 +323,6 @@ class Fetcher {
     fs::create_directories(blob.parent_path(), ec);
     if (ec) throw runtime_error("cannot create {}: {}", blob.parent_path().string(), ec.message());
 
-    DownloadLog log(name, info.size);
     spdlog::log(info.size >= kProgressMinBytes ? spdlog::level::info : spdlog::level::debug,
                 "{}: downloading {}", name, info.size ? human_bytes(info.size) : "(size unknown)");
     double delay = options_.retry_delay_s;
@@ -337,9 +338,10 @@ class Fetcher {
 
       HttpHeaders headers = headers_for(info.url);
       headers.emplace_back("Accept-Encoding", "identity");
+      DownloadProgress progress(name, info.size, have);
       HttpResponse response = client_.download(
           info.url, headers, partial, have,
-          [&log](std::uint64_t done, std::uint64_t total) { log.update(done, total); });
+          [&progress](std::uint64_t done, std::uint64_t) { progress.update(done); });
       received += response.body_bytes;
 
       if (response.status == 416 && have > 0) {
@@ -348,7 +350,10 @@ class Fetcher {
         throw http_error(response, info.url, name);
       } else if (!response.transport_failed()) {
         std::uint64_t now = file_size_or_zero(partial);
-        if (info.size == 0 || now == info.size) break;
+        if (info.size == 0 || now == info.size) {
+          progress.finish(now);
+          break;
+        }
         if (now > info.size) {
           fs::remove(partial, ec);
           throw runtime_error("{} of {}: received {} bytes where the hub announced {}; removed it",
@@ -358,12 +363,11 @@ class Fetcher {
       }
 
       if (response.transport_failed() && attempt >= options_.attempts) {
-        result_.bytes_downloaded += received;
         if (response.status == 0 && file_size_or_zero(partial) == 0) {
           throw unreachable_error(info.url, response.error);
         }
         throw runtime_error(
-            "the download of {} of {} was interrupted ({}) with {} of {} kept: run the same "
+            "the download of {} ({}) was interrupted ({}) with {} of {} kept: run the same "
             "command again to resume",
             name, repo_id_, response.error, human_bytes(file_size_or_zero(partial)),
             info.size ? human_bytes(info.size) : std::string("?"));
@@ -378,7 +382,7 @@ class Fetcher {
     fs::rename(partial, blob, ec);
     if (ec) throw runtime_error("cannot move {} into place: {}", partial.string(), ec.message());
     result_.bytes_downloaded += received;
-    log.finish(received);
+    spdlog::debug("{}: {} received", name, human_bytes(received));
   }
 
   // snapshots/<commit>/<file> -> ../../blobs/<etag>, replaced in one rename so it never dangles.
