@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include <CLI/CLI.hpp>
+
 #include "hc/core/cli.h"
 #include "hc/core/config.h"
 #include "hc/core/error.h"
@@ -289,7 +291,8 @@ TEST_CASE("config: file problems name the file") {
           StartsWith("--set data.tiers=[1,: data.tiers: invalid YAML value"));
   REQUIRE_THAT(usage_error_of([&] { f.schema.apply_override("steps"); }),
           StartsWith("--set 'steps': expected KEY=VALUE"));
-  REQUIRE_THAT(usage_error_of([&] { f.schema.apply_override("=3"); }), Contains("expected KEY=VALUE"));
+  REQUIRE(usage_error_of([&] { f.schema.apply_override("=3"); }) ==
+          "--set =3: '' is no key path; expected KEY=VALUE, e.g. retrieval.steps=20");
   // An empty file or one with only comments changes nothing.
   f.schema.load_text("# nothing yet\n", "empty.yaml");
   f.schema.load_text("", "empty.yaml");
@@ -461,4 +464,33 @@ TEST_CASE("config: load_config layers --config files then --set, and handles --d
     options.config_files = {(dir / "nope.yaml").string()};
     REQUIRE_THAT(usage_error_of([&] { hc::load_config(options, f.schema); }), Contains("nope.yaml"));
   }
+}
+
+TEST_CASE("config: command-line options bound to keys, and keys listed in --help") {
+  Fixture f;
+  CLI::App app{"test"};
+  hc::CommonOptions options;
+  hc::add_common_options(app, options);
+  hc::add_config_option(app, options, "--csv", "data.csv", "the rows to read");
+  hc::add_config_option(app, options, "--steps", "retrieval.steps", "radius levels");
+  hc::add_config_help(app, f.schema);
+  std::vector<std::string> argv{"test", "--csv", "rows.csv", "--steps", "9", "--set",
+                                "retrieval.steps=11"};
+  std::vector<char*> args;
+  for (auto& a : argv) args.push_back(a.data());
+  app.parse(static_cast<int>(args.size()), args.data());
+  REQUIRE(hc::load_config(options, f.schema));
+  REQUIRE(f.data.csv == "rows.csv");
+  REQUIRE(f.retrieval.steps == 11);  // --set has the last word
+  REQUIRE(f.schema.origin("data.csv") == "--csv rows.csv");
+
+  std::string help = app.help();
+  REQUIRE_THAT(help, Contains("--csv VALUE") && Contains("(config key data.csv)"));
+  REQUIRE_THAT(help, Contains("Config keys") && Contains("number of radius levels (integer, default 50)"));
+
+  Fixture g;
+  hc::CommonOptions bad;
+  bad.key_options = {{"--steps", "retrieval.steps", "many"}};
+  REQUIRE(usage_error_of([&] { hc::load_config(bad, g.schema); }) ==
+          "--steps many: retrieval.steps: expected an integer, got 'many'");
 }

@@ -7,6 +7,7 @@
 #include <iostream>
 #include <new>
 
+#include "hc/core/config.h"
 #include "hc/core/error.h"
 #include "hc/core/logging.h"
 #include "hc/core/version.h"
@@ -34,6 +35,23 @@ void add_common_options(CLI::App& app, CommonOptions& options, bool with_config)
   app.add_option("--log-level", options.log_level,
                  "trace, debug, info, warn, error, critical or off")
       ->capture_default_str();
+}
+
+CLI::Option* add_config_option(CLI::App& app, CommonOptions& options, const std::string& flag,
+                               const std::string& key, const std::string& help) {
+  return app
+      .add_option_function<std::string>(
+          flag, [&options, flag, key](const std::string& value) {
+            options.key_options.push_back({flag, key, value});
+          },
+          help + " (config key " + key + ")")
+      ->type_name("VALUE");
+}
+
+void add_config_help(CLI::App& app, const ConfigSchema& schema) {
+  app.footer([&schema] {
+    return "Config keys (in a --config YAML file, or --set KEY=VALUE):\n" + schema.describe();
+  });
 }
 
 void apply_common_options(const CommonOptions& options) {

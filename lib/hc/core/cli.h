@@ -5,6 +5,7 @@
 
 namespace CLI {
 class App;
+class Option;
 }
 
 namespace hc {
@@ -19,11 +20,30 @@ struct CommonOptions {
   int threads = 0;                        // --threads N (0 = all cores)
   std::string log_level = "info";         // --log-level
   bool dump_config = false;               // --dump-config
+  // Values of the options made with add_config_option (below), applied after the --config
+  // files and before --set.
+  struct KeyOption {
+    std::string flag;  // "--model", for error messages
+    std::string key;   // "model.path"
+    std::string value;
+  };
+  std::vector<KeyOption> key_options;
 };
+
+class ConfigSchema;
 
 // Declares the shared options on app (a binary or a subcommand). With_config=false leaves out
 // --config/--set/--dump-config for utilities that take no YAML.
 void add_common_options(CLI::App& app, CommonOptions& options, bool with_config = true);
+
+// A command-line option that sets one config key, declared as data: with
+// add_config_option(app, options, "--model", "model.path", "Model folder or hub id"),
+// `--model X` does what `--set model.path=X` does.
+CLI::Option* add_config_option(CLI::App& app, CommonOptions& options, const std::string& flag,
+                               const std::string& key, const std::string& help);
+
+// Lists schema's keys (type, default, help) at the end of app's --help. schema must outlive app.
+void add_config_help(CLI::App& app, const ConfigSchema& schema);
 
 // Applies the options that act process-wide (log level, thread count). Call first in a command.
 void apply_common_options(const CommonOptions& options);

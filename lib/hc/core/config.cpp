@@ -614,21 +614,33 @@ void ConfigSchema::load_text(const std::string& yaml, const std::string& source_
   impl_->apply_map(root, impl_->root, source);
 }
 
+namespace {
+std::string trim(std::string text) {
+  const char* space = " \t";
+  text.erase(0, text.find_first_not_of(space));
+  text.erase(text.find_last_not_of(space) + 1);
+  return text;
+}
+}  // namespace
+
 void ConfigSchema::apply_override(const std::string& assignment) {
   std::size_t equals = assignment.find('=');
-  auto trim = [](std::string text) {
-    const char* space = " \t";
-    text.erase(0, text.find_first_not_of(space));
-    text.erase(text.find_last_not_of(space) + 1);
-    return text;
-  };
-  std::string key = equals == std::string::npos ? "" : trim(assignment.substr(0, equals));
-  Source source{"--set " + assignment, false, {}};
-  std::vector<std::string> parts = key.empty() ? std::vector<std::string>{} : split_key(key);
-  if (parts.empty() || !std::all_of(parts.begin(), parts.end(), valid_key_part)) {
+  if (equals == std::string::npos) {
     throw usage_error("--set '{}': expected KEY=VALUE, e.g. --set retrieval.steps=20", assignment);
   }
-  std::string text = trim(assignment.substr(equals + 1));
+  set_value(assignment.substr(0, equals), assignment.substr(equals + 1), "--set " + assignment);
+}
+
+void ConfigSchema::set_value(const std::string& raw_key, const std::string& raw_value,
+                             const std::string& source_name) {
+  std::string key = trim(raw_key);
+  std::vector<std::string> parts = key.empty() ? std::vector<std::string>{} : split_key(key);
+  if (parts.empty() || !std::all_of(parts.begin(), parts.end(), valid_key_part)) {
+    throw usage_error("{}: '{}' is no key path; expected KEY=VALUE, e.g. retrieval.steps=20",
+                      source_name, key);
+  }
+  std::string text = trim(raw_value);
+  Source source{source_name, false, {}};
   KeyNode& node = impl_->resolve(impl_->root, key, key, source.name);
 
   YAML::Node value;
@@ -731,6 +743,9 @@ std::string ConfigSchema::describe() const {
 
 bool load_config(const CommonOptions& options, ConfigSchema& schema) {
   for (const auto& file : options.config_files) schema.load_file(file);
+  for (const auto& option : options.key_options) {
+    schema.set_value(option.key, option.value, option.flag + " " + option.value);
+  }
   for (const auto& assignment : options.overrides) schema.apply_override(assignment);
   schema.validate(!options.dump_config);
   if (options.dump_config) {

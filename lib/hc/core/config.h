@@ -237,6 +237,9 @@ class ConfigSchema {
   void load_file(const std::filesystem::path& file);
   void load_text(const std::string& yaml, const std::string& source);
   void apply_override(const std::string& assignment);
+  // The same for a key and value that arrive apart (a command-line option bound to a key);
+  // source names them in errors ("--steps 3").
+  void set_value(const std::string& key, const std::string& value, const std::string& source);
 
   // Checks that required keys were given and runs every key's checks; the first failure is
   // thrown. require_all=false skips the required-key test (for --dump-config templates).
@@ -265,8 +268,9 @@ class ConfigSchema {
   std::unique_ptr<Impl> impl_;
 };
 
-// The one call a command makes after declaring its options: layers options.config_files and
-// options.overrides onto schema and validates. With --dump-config it prints the resolved
+// The one call a command makes after declaring its options: layers options.config_files, the
+// options made with add_config_option (hc/core/cli.h) and the --set overrides onto schema, in
+// that order, and validates. With --dump-config it prints the resolved
 // config as YAML to stdout and returns false: the command should then stop. Returns true
 // otherwise.
 bool load_config(const CommonOptions& options, ConfigSchema& schema);
