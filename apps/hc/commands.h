@@ -7,4 +7,5 @@ class App;
 // Each subcommand of the `hc` utility declares its options and its callback in its own file.
 namespace hc::commands {
 void add_fetch(CLI::App& app);
+void add_preprocess(CLI::App& app);
 }  // namespace hc::commands

@@ -9,5 +9,6 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   // Subcommands: one line each, defined in apps/hc/<name>.cpp.
   hc::commands::add_fetch(app);
+  hc::commands::add_preprocess(app);
   return hc::run_cli(app, argc, argv);
 }

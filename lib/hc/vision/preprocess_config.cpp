@@ -1,6 +1,7 @@
 #include "hc/vision/preprocess_config.h"
 
 #include <fstream>
+#include <string>
 
 #include <nlohmann/json.hpp>
 
@@ -141,6 +142,13 @@ void read_normalisation(const json& document, const std::string& where, Preproce
   }
 }
 
+// The shortest decimal that reads back as the same float (0.48145466, not 0.48145467042922974).
+json shortest_decimals(const std::array<float, 3>& values) {
+  json list = json::array();
+  for (float v : values) list.push_back(std::stod(fmt::format("{}", v)));
+  return list;
+}
+
 }  // namespace
 
 PreprocessConfig PreprocessConfig::clip_default() { return PreprocessConfig{}; }
@@ -218,8 +226,8 @@ std::string PreprocessConfig::to_json() const {
       {"do_rescale", do_rescale},
       {"rescale_factor", rescale_factor},
       {"do_normalize", do_normalize},
-      {"image_mean", image_mean},
-      {"image_std", image_std},
+      {"image_mean", shortest_decimals(image_mean)},
+      {"image_std", shortest_decimals(image_std)},
       {"do_convert_rgb", do_convert_rgb},
   };
   return document.dump();
