@@ -147,7 +147,7 @@ TEST_CASE("batch truncates keeping the end token, or refuses", "[text][batch]") 
                     Catch::Contains("text 1") && Catch::Contains("102"));
   CHECK(tokenizer.batch({"a photo of a cat"}, 7, false).lengths[0] == 7);  // exactly fits
   CHECK_THROWS_AS(tokenizer.batch({"x"}, 0), hc::Error);
-  CHECK(hc::fit_to_context({49406, 1, 2, 3, 49407}, 3, true, 49407, 0) ==
+  CHECK(hc::fit_to_context({49406, 1, 2, 3, 49407}, 3, true, 49407, "t") ==
         std::vector<int32_t>{49406, 1, 49407});
 }
 

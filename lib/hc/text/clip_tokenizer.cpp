@@ -140,15 +140,15 @@ std::size_t ClipTokenizer::cached_words() const { return state_->cache.size(); }
 void ClipTokenizer::clear_cache() const { state_->cache.clear(); }
 
 std::vector<int32_t> fit_to_context(std::vector<int32_t> ids, int context_length, bool truncate,
-                                    int32_t eos_id, std::size_t text_index) {
+                                    int32_t eos_id, std::string_view what) {
   if (context_length < 1) {
     throw usage_error("context length must be at least 1, got {}", context_length);
   }
   const auto limit = static_cast<std::size_t>(context_length);
   if (ids.size() <= limit) return ids;
   if (!truncate) {
-    throw runtime_error("text {} has {} tokens, more than the context length {} (truncation is off)",
-                        text_index, ids.size(), context_length);
+    throw runtime_error("{} has {} tokens, more than the context length {} (truncation is off)",
+                        what, ids.size(), context_length);
   }
   ids.resize(limit);
   ids.back() = eos_id;
@@ -168,10 +168,11 @@ TokenBatch ClipTokenizer::batch(const std::vector<std::string>& texts, int conte
   batch.eot_index.resize(texts.size());
   batch.lengths.resize(texts.size());
   for (std::size_t row = 0; row < texts.size(); ++row) {
+    const std::string what = fmt::format("text {}", row);
     std::vector<int32_t> ids{bos_id()};
-    state_->encode_into(texts[row], fmt::format("text {}", row), ids);
+    state_->encode_into(texts[row], what, ids);
     ids.push_back(eos_id());
-    ids = fit_to_context(std::move(ids), context_length, truncate, eos_id(), row);
+    ids = fit_to_context(std::move(ids), context_length, truncate, eos_id(), what);
     const std::size_t offset = row * context_length;
     std::copy(ids.begin(), ids.end(), batch.ids.begin() + offset);
     std::fill_n(batch.attention_mask.begin() + offset, ids.size(), 1);

@@ -58,8 +58,9 @@ class ClipTokenizer {
 };
 
 // [start] + ids + [end] fitted to context_length as clip.tokenize(truncate=...) does: a longer
-// sequence is cut with end kept as its last token, or an hc::Error naming text_index.
+// sequence is cut with end kept as its last token, or is an hc::Error naming `what` (the text's
+// index or file and line) and its length.
 std::vector<int32_t> fit_to_context(std::vector<int32_t> ids_with_specials, int context_length,
-                                    bool truncate, int32_t eos_id, std::size_t text_index);
+                                    bool truncate, int32_t eos_id, std::string_view what);
 
 }  // namespace hc

@@ -1,0 +1,70 @@
+#include "hc/text/tokenize_command.h"
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <iostream>
+
+#include "hc/core/atomic_file.h"
+#include "hc/core/cli.h"
+#include "hc/core/error.h"
+#include "hc/core/thread_pool.h"
+#include "hc/text/clip_tokenizer.h"
+#include "hc/text/parallel_encode.h"
+#include "hc/text/text_records.h"
+
+namespace hc {
+namespace {
+
+// Key order and spacing as Python's json.dumps({"text": ..., "ids": ...}, ensure_ascii=False).
+void write_record(std::ostream& out, const std::string& text, const std::vector<int32_t>& ids) {
+  out << "{\"text\": " << nlohmann::json(text).dump() << ", \"ids\": [";
+  for (std::size_t i = 0; i < ids.size(); ++i) out << (i ? ", " : "") << ids[i];
+  out << "]}\n";
+}
+
+void write_all(std::ostream& out, const TextRecords& records,
+               const std::vector<std::vector<int32_t>>& ids) {
+  for (std::size_t i = 0; i < ids.size(); ++i) write_record(out, records.texts[i], ids[i]);
+}
+
+}  // namespace
+
+void run_tokenize(const TokenizeOptions& options) {
+  if (options.vocab.empty()) {
+    throw usage_error("hc tokenize: --vocab is required (a checkpoint folder, vocab.json or "
+                      "bpe_simple_vocab_16e6.txt.gz)");
+  }
+  if (options.context_length < 0) {
+    throw usage_error("hc tokenize: --context-length must be positive, got {}",
+                      options.context_length);
+  }
+  const auto start = std::chrono::steady_clock::now();
+  const ClipTokenizer tokenizer = ClipTokenizer::load(options.vocab);
+  const TextRecords records = read_text_records(options.input);
+
+  ThreadPool pool(static_cast<std::size_t>(requested_threads()));
+  std::vector<std::vector<int32_t>> ids = encode_all(tokenizer, records.texts, pool);
+  if (options.context_length > 0) {
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      ids[i] = fit_to_context(std::move(ids[i]), options.context_length, options.truncate,
+                              tokenizer.eos_id(), records.where(i));
+    }
+  }
+
+  if (options.output.empty() || options.output == "-") {
+    write_all(std::cout, records, ids);
+    std::cout.flush();
+    if (!std::cout) throw runtime_error("hc tokenize: writing to stdout failed");
+  } else {
+    AtomicFile file(options.output);
+    write_all(file.stream(), records, ids);
+    file.commit();
+  }
+  const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
+  spdlog::info("tokenized {} texts from {} in {:.2f} s on {} threads", ids.size(),
+               records.source, elapsed.count(), pool.size());
+}
+
+}  // namespace hc
