@@ -8,4 +8,5 @@ class App;
 namespace hc::commands {
 void add_fetch(CLI::App& app);
 void add_preprocess(CLI::App& app);
+void add_tokenize(CLI::App& app);
 }  // namespace hc::commands

@@ -10,5 +10,6 @@ int main(int argc, char** argv) {
   // Subcommands: one line each, defined in apps/hc/<name>.cpp.
   hc::commands::add_fetch(app);
   hc::commands::add_preprocess(app);
+  hc::commands::add_tokenize(app);
   return hc::run_cli(app, argc, argv);
 }
