@@ -7,62 +7,100 @@
 #include "hc/core/error.h"
 #include "hc/vision/resample_coefficients.h"
 
+// The inner loop is compiled twice, for AVX2 and for the baseline, and picked at load time:
+// the build targets generic x86-64, whose SSE2 lacks a 32-bit vector multiply.
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
+#define HC_VECTOR_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define HC_VECTOR_CLONES
+#endif
+
 namespace hc {
 namespace {
 
 constexpr int32_t kHalf = 1 << (kResamplePrecisionBits - 1);
 
-inline uint8_t clip8(int32_t sum) {
-  if (sum >= (1 << kResamplePrecisionBits << 8)) return 255;
-  if (sum <= 0) return 0;
-  return static_cast<uint8_t>(sum >> kResamplePrecisionBits);
-}
-
-// Rows [row_begin, row_end) of `source`, resampled along x into output columns
-// [column_begin, column_end).
-RgbImage resample_rows(const RgbImage& source, int row_begin, int row_end,
-                       const AxisCoefficients& axis, int column_begin, int column_end) {
-  RgbImage result(column_end - column_begin, row_end - row_begin);
-  for (int y = row_begin; y < row_end; ++y) {
-    const uint8_t* in = source.row(y);
-    uint8_t* out = result.row(y - row_begin);
-    for (int x = column_begin; x < column_end; ++x, out += 3) {
-      const int32_t* weight = axis.weights_of(x);
-      const uint8_t* sample = in + 3 * axis.first[x];
-      int32_t r = kHalf, g = kHalf, b = kHalf;
-      for (int t = 0; t < axis.count[x]; ++t, sample += 3) {
-        r += sample[0] * weight[t];
-        g += sample[1] * weight[t];
-        b += sample[2] * weight[t];
-      }
-      out[0] = clip8(r);
-      out[1] = clip8(g);
-      out[2] = clip8(b);
-    }
+// One output line: out[j] = clip8(half + sum_t lines[t][j] * weights[t]), Pillow's rounding and
+// clamp (clip8 in Resample.c) written branch-free so that it vectorises.
+HC_VECTOR_CLONES void weighted_line_sum(const uint8_t* const* lines, const int32_t* weights,
+                                        int taps, std::size_t n, int32_t* sums, uint8_t* out) {
+  for (std::size_t j = 0; j < n; ++j) sums[j] = kHalf;
+  for (int t = 0; t < taps; ++t) {
+    const uint8_t* in = lines[t];
+    const int32_t w = weights[t];
+    for (std::size_t j = 0; j < n; ++j) sums[j] += in[j] * w;
   }
-  return result;
+  for (std::size_t j = 0; j < n; ++j) {
+    out[j] = static_cast<uint8_t>(std::clamp(sums[j] >> kResamplePrecisionBits, 0, 255));
+  }
 }
 
-// Output rows [row_begin, row_end) resampled along y, over `width` columns of `source` from
-// `source_left` on; `source` row 0 is input row `source_top`. Whole rows are accumulated at once
-// so that the inner loop runs over contiguous bytes (and vectorises).
-RgbImage resample_columns(const RgbImage& source, int source_top, int source_left, int width,
-                          const AxisCoefficients& axis, int row_begin, int row_end) {
-  RgbImage result(width, row_end - row_begin);
-  const size_t row_bytes = result.row_bytes();
-  std::vector<int32_t> sums(row_bytes);
-  for (int y = row_begin; y < row_end; ++y) {
-    std::fill(sums.begin(), sums.end(), kHalf);
-    const int32_t* weight = axis.weights_of(y);
+// Gives `image` the size width x height, reusing its buffer (contents unspecified).
+void reshape(RgbImage& image, int width, int height) {
+  image.width = width;
+  image.height = height;
+  image.pixels.resize(static_cast<std::size_t>(width) * height * 3);
+}
+
+// Intermediate images live in per-thread buffers reused from image to image: fresh ~200 KB
+// allocations each time cost more in page faults than the arithmetic does.
+RgbImage& scratch(int slot) {
+  thread_local RgbImage buffers[3];
+  return buffers[slot];
+}
+
+// Resamples along the rows of `source` into `out`: output rows [out_begin, out_end) of `axis`,
+// over `width` pixels from column `left`; `source` row 0 is the axis's input `source_first`.
+void resample_along_rows(const RgbImage& source, int source_first, int left, int width,
+                         const AxisCoefficients& axis, int out_begin, int out_end, RgbImage& out) {
+  reshape(out, width, out_end - out_begin);
+  const std::size_t n = out.row_bytes();
+  thread_local std::vector<int32_t> sums;
+  thread_local std::vector<const uint8_t*> lines;
+  sums.resize(n);
+  lines.resize(axis.taps);
+  for (int y = out_begin; y < out_end; ++y) {
     for (int t = 0; t < axis.count[y]; ++t) {
-      const uint8_t* in = source.row(axis.first[y] + t - source_top) + 3 * source_left;
-      const int32_t w = weight[t];
-      for (size_t j = 0; j < row_bytes; ++j) sums[j] += in[j] * w;
+      lines[t] = source.row(axis.first[y] + t - source_first) + 3 * left;
     }
-    uint8_t* out = result.row(y - row_begin);
-    for (size_t j = 0; j < row_bytes; ++j) out[j] = clip8(sums[j]);
+    weighted_line_sum(lines.data(), axis.weights_of(y), axis.count[y], n, sums.data(),
+                      out.row(y - out_begin));
   }
-  return result;
+}
+
+// Rows [row_begin, row_end) of `image` with rows and columns swapped, into `out`. Resampling
+// along x is done as resampling along the rows of the transposed image: the same sums, but over
+// contiguous bytes, which vectorise.
+void transpose(const RgbImage& image, int row_begin, int row_end, RgbImage& out) {
+  constexpr int kTile = 32;  // keeps both sides of a tile in L1
+  reshape(out, row_end - row_begin, image.width);
+  for (int y0 = row_begin; y0 < row_end; y0 += kTile) {
+    const int y1 = std::min(y0 + kTile, row_end);
+    for (int x0 = 0; x0 < image.width; x0 += kTile) {
+      const int x1 = std::min(x0 + kTile, image.width);
+      for (int y = y0; y < y1; ++y) {
+        const uint8_t* in = image.row(y) + 3 * x0;
+        for (int x = x0; x < x1; ++x, in += 3) {
+          uint8_t* to = out.row(x) + 3 * (y - row_begin);
+          to[0] = in[0];
+          to[1] = in[1];
+          to[2] = in[2];
+        }
+      }
+    }
+  }
+}
+
+// Pillow's horizontal pass over input rows [row_begin, row_end), keeping output columns
+// [column_begin, column_end), into `out`: uint8 results, as Pillow rounds between the passes.
+void resample_horizontally(const RgbImage& image, int row_begin, int row_end,
+                           const AxisCoefficients& axis, int column_begin, int column_end,
+                           RgbImage& out) {
+  RgbImage& columns = scratch(0);
+  RgbImage& resampled = scratch(1);
+  transpose(image, row_begin, row_end, columns);
+  resample_along_rows(columns, 0, 0, columns.width, axis, column_begin, column_end, resampled);
+  transpose(resampled, 0, resampled.height, out);
 }
 
 RgbImage copy_region(const RgbImage& source, const PixelRect& region) {
@@ -98,16 +136,20 @@ RgbImage resize_pil(const RgbImage& image, int width, int height, ResampleFilter
 
   auto rows = cached_axis_coefficients(image.height, height, filter);
   auto columns = cached_axis_coefficients(image.width, width, filter);
-  if (!vertical) return resample_rows(image, region.top, row_end, *columns, region.left, column_end);
-
-  if (!horizontal) {
-    return resample_columns(image, 0, region.left, region.width, *rows, region.top, row_end);
+  RgbImage result;
+  if (!vertical) {
+    resample_horizontally(image, region.top, row_end, *columns, region.left, column_end, result);
+  } else if (!horizontal) {
+    resample_along_rows(image, 0, region.left, region.width, *rows, region.top, row_end, result);
+  } else {
+    // The horizontal pass covers only the input rows that the kept output rows read.
+    const int first = rows->first[region.top];
+    const int last = rows->first[row_end - 1] + rows->count[row_end - 1];
+    RgbImage& band = scratch(2);
+    resample_horizontally(image, first, last, *columns, region.left, column_end, band);
+    resample_along_rows(band, first, 0, band.width, *rows, region.top, row_end, result);
   }
-  // The horizontal pass covers only the input rows that the kept output rows read.
-  int first = rows->first[region.top];
-  int last = rows->first[row_end - 1] + rows->count[row_end - 1];
-  RgbImage band = resample_rows(image, first, last, *columns, region.left, column_end);
-  return resample_columns(band, first, 0, band.width, *rows, region.top, row_end);
+  return result;
 }
 
 RgbImage resize_pil(const RgbImage& image, int width, int height, ResampleFilter filter) {
