@@ -8,24 +8,16 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cstdlib>
 #include <stdexcept>
+
+#include "hc/hub/ascii_text.h"
 
 namespace hc::test {
 namespace {
 
-std::string lower(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
-}
-
-std::string trim(const std::string& text) {
-  size_t begin = text.find_first_not_of(" \t\r\n");
-  if (begin == std::string::npos) return "";
-  size_t end = text.find_last_not_of(" \t\r\n");
-  return text.substr(begin, end - begin + 1);
-}
+using hub::ascii_lower;
+using hub::trim_ascii_space;
 
 const char* reason(int status) {
   switch (status) {
@@ -72,7 +64,7 @@ int bound_port(int fd) {
 }  // namespace
 
 std::string RecordedRequest::header(const std::string& name) const {
-  auto it = headers.find(lower(name));
+  auto it = headers.find(ascii_lower(name));
   return it == headers.end() ? std::string() : it->second;
 }
 
@@ -162,7 +154,7 @@ void LocalHttpServer::answer(int connection) {
     std::string line = request.substr(at, end - at);
     size_t colon = line.find(':');
     if (colon != std::string::npos) {
-      record.headers[lower(trim(line.substr(0, colon)))] = trim(line.substr(colon + 1));
+      record.headers[ascii_lower(trim_ascii_space(line.substr(0, colon)))] = trim_ascii_space(line.substr(colon + 1));
     }
     at = end + 2;
   }
@@ -212,7 +204,7 @@ void LocalHttpServer::answer(int connection) {
   bool has_length = false;
   for (const auto& [name, value] : headers) {
     head += name + ": " + value + "\r\n";
-    if (lower(name) == "content-length") has_length = true;
+    if (ascii_lower(name) == "content-length") has_length = true;
   }
   if (!has_length) head += "Content-Length: " + std::to_string(body.size()) + "\r\n";
   head += "Connection: close\r\n\r\n";

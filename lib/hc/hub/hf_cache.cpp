@@ -1,32 +1,20 @@
 #include "hc/hub/hf_cache.h"
 
 #include <cctype>
-#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
 #include "hc/core/error.h"
+#include "hc/hub/ascii_text.h"
+#include "hc/hub/environment.h"
 
 namespace hc::hub {
 namespace fs = std::filesystem;
 
 namespace {
 
-std::string env(const char* name) {
-  const char* value = std::getenv(name);
-  return value ? std::string(value) : std::string();
-}
-
-fs::path expand_user(const std::string& path) {
-  if (path.empty() || path[0] != '~') return path;
-  if (path.size() > 1 && path[1] != '/') return path;  // ~user is left alone
-  std::string home = env("HOME");
-  if (home.empty()) return path;
-  return fs::path(home + path.substr(1));
-}
-
 fs::path user_cache_dir() {
-  std::string xdg = env("XDG_CACHE_HOME");
+  std::string xdg = env_value("XDG_CACHE_HOME");
   return xdg.empty() ? expand_user("~/.cache") : expand_user(xdg);
 }
 
@@ -43,23 +31,16 @@ bool is_valid_repo_part(std::string_view part) {
   return true;
 }
 
-std::string trimmed(const std::string& text) {
-  size_t begin = text.find_first_not_of(" \t\r\n");
-  if (begin == std::string::npos) return "";
-  size_t end = text.find_last_not_of(" \t\r\n");
-  return text.substr(begin, end - begin + 1);
-}
-
 }  // namespace
 
 fs::path hf_home_dir() {
-  std::string home = env("HF_HOME");
+  std::string home = env_value("HF_HOME");
   return home.empty() ? user_cache_dir() / "huggingface" : expand_user(home);
 }
 
 fs::path hf_hub_cache_dir() {
   for (const char* name : {"HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE"}) {
-    std::string value = env(name);
+    std::string value = env_value(name);
     if (!value.empty()) return expand_user(value);
   }
   return hf_home_dir() / "hub";
@@ -135,7 +116,7 @@ std::optional<CachedSnapshot> find_cached_snapshot(const fs::path& cache_dir, co
     std::ifstream in(ref);
     std::ostringstream content;
     content << in.rdbuf();
-    commit = trimmed(content.str());
+    commit = trim_ascii_space(content.str());
   } else if (is_commit_hash(id.revision)) {
     commit = id.revision;
   }

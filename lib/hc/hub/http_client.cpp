@@ -9,6 +9,7 @@
 
 #include "hc/core/error.h"
 #include "hc/core/version.h"
+#include "hc/hub/ascii_text.h"
 
 namespace hc::hub {
 namespace fs = std::filesystem;
@@ -23,18 +24,6 @@ constexpr size_t kMaxErrorBody = 64u << 10;
 void init_curl_once() {
   static std::once_flag once;
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
-std::string lower(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
-}
-
-std::string trim(const std::string& text) {
-  size_t begin = text.find_first_not_of(" \t\r\n");
-  if (begin == std::string::npos) return "";
-  size_t end = text.find_last_not_of(" \t\r\n");
-  return text.substr(begin, end - begin + 1);
 }
 
 // State shared with curl's callbacks for one request.
@@ -72,7 +61,8 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
   }
   size_t colon = line.find(':');
   if (colon != std::string::npos) {
-    exchange.response.headers[lower(trim(line.substr(0, colon)))] = trim(line.substr(colon + 1));
+    exchange.response.headers[ascii_lower(trim_ascii_space(line.substr(0, colon)))] =
+        trim_ascii_space(line.substr(colon + 1));
   }
   return size * count;
 }
@@ -222,7 +212,7 @@ HttpResponse perform(const std::string& url, const HttpHeaders& headers, Method 
 }  // namespace
 
 std::string HttpResponse::header(const std::string& name) const {
-  auto it = headers.find(lower(name));
+  auto it = headers.find(ascii_lower(name));
   return it == headers.end() ? std::string() : it->second;
 }
 
@@ -273,7 +263,7 @@ std::string url_origin(const std::string& url) {
   size_t scheme = url.find("://");
   if (scheme == std::string::npos) return url;
   size_t path = url.find('/', scheme + 3);
-  return lower(url.substr(0, path));
+  return ascii_lower(url.substr(0, path));
 }
 
 }  // namespace hc::hub

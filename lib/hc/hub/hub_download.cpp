@@ -6,7 +6,6 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <cctype>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
@@ -18,6 +17,8 @@
 #include "hc/core/atomic_file.h"
 #include "hc/core/error.h"
 #include "hc/core/progress.h"
+#include "hc/hub/ascii_text.h"
+#include "hc/hub/environment.h"
 #include "hc/hub/file_lock.h"
 #include "hc/hub/hf_cache.h"
 
@@ -28,24 +29,6 @@ namespace {
 
 // Files at least this large get periodic progress lines.
 constexpr std::uint64_t kProgressMinBytes = 10u << 20;
-
-std::string env(const char* name) {
-  const char* value = std::getenv(name);
-  return value ? std::string(value) : std::string();
-}
-
-std::string trim(const std::string& text) {
-  size_t begin = text.find_first_not_of(" \t\r\n");
-  if (begin == std::string::npos) return "";
-  size_t end = text.find_last_not_of(" \t\r\n");
-  return text.substr(begin, end - begin + 1);
-}
-
-bool env_flag(const char* name) {
-  std::string value = env(name);
-  for (char& c : value) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return value == "1" || value == "true" || value == "yes" || value == "on";
-}
 
 std::string human_bytes(std::uint64_t bytes) {
   if (bytes < 1000) return fmt::format("{} B", bytes);
@@ -191,7 +174,7 @@ class Fetcher {
     std::ifstream in(ref);
     std::ostringstream current;
     if (in) current << in.rdbuf();
-    if (trim(current.str()) != commit_) write_file_atomically(ref, commit_);
+    if (trim_ascii_space(current.str()) != commit_) write_file_atomically(ref, commit_);
   }
 
   // ---- the file set -------------------------------------------------------------------------
@@ -501,20 +484,20 @@ class Fetcher {
 
 HubSettings HubSettings::from_environment() {
   HubSettings settings;
-  std::string endpoint = env("HF_ENDPOINT");
+  std::string endpoint = env_value("HF_ENDPOINT");
   if (!endpoint.empty()) settings.endpoint = endpoint;
   while (!settings.endpoint.empty() && settings.endpoint.back() == '/') settings.endpoint.pop_back();
 
-  settings.token = env("HF_TOKEN");
-  if (settings.token.empty()) settings.token = env("HUGGING_FACE_HUB_TOKEN");
+  settings.token = env_value("HF_TOKEN");
+  if (settings.token.empty()) settings.token = env_value("HUGGING_FACE_HUB_TOKEN");
   if (settings.token.empty()) {
-    std::string path = env("HF_TOKEN_PATH");
-    std::ifstream in(path.empty() ? hf_home_dir() / "token" : fs::path(path));
+    std::string path = env_value("HF_TOKEN_PATH");
+    std::ifstream in(path.empty() ? hf_home_dir() / "token" : expand_user(path));
     std::ostringstream content;
     if (in) content << in.rdbuf();
-    settings.token = trim(content.str());
+    settings.token = content.str();
   }
-  settings.token = trim(settings.token);
+  settings.token = trim_ascii_space(settings.token);
   settings.cache_dir = hf_hub_cache_dir();
   settings.offline = env_flag("HF_HUB_OFFLINE");
   return settings;
