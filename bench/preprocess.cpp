@@ -1,0 +1,144 @@
+// bench_preprocess [IMAGE_FOLDER | SHARED_DIR] [THREADS]: CLIP preprocessing throughput over a
+// folder of images (default: the 1000 HierarCaps test images under $HC_SHARED_DIR), one thread
+// stage by stage, then decode + preprocess on a thread pool. Prints one JSON object.
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "hc/core/error.h"
+#include "hc/core/thread_pool.h"
+#include "hc/core/version.h"
+#include "hc/vision/decode_image.h"
+#include "hc/vision/normalize.h"
+#include "hc/vision/preprocess.h"
+
+namespace {
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+fs::path image_folder(int argc, char** argv) {
+  const char* env = std::getenv("HC_SHARED_DIR");
+  fs::path given = argc > 1 ? fs::path(argv[1]) : fs::path(env ? env : "../shared");
+  fs::path hierarcaps = given / "data" / "hierarcaps" / "test_imgs";
+  return fs::is_directory(hierarcaps) ? hierarcaps : given;
+}
+
+std::vector<fs::path> images_in(const fs::path& folder) {
+  if (!fs::is_directory(folder)) {
+    throw hc::usage_error("{}: not a folder: expected a folder of images or the shared data folder",
+                          folder.string());
+  }
+  std::vector<fs::path> images;
+  for (const auto& entry : fs::directory_iterator(folder)) {
+    const std::string ext = entry.path().extension().string();
+    if (ext == ".jpg" || ext == ".jpeg" || ext == ".png") images.push_back(entry.path());
+  }
+  std::sort(images.begin(), images.end());
+  if (images.empty()) throw hc::usage_error("{}: no .jpg/.jpeg/.png images", folder.string());
+  return images;
+}
+
+std::string cpu_model() {
+  std::ifstream in("/proc/cpuinfo");
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
+  }
+  return "unknown";
+}
+
+// The 1-minute load average: throughput on a shared machine means little without it.
+double load_average() {
+  std::ifstream in("/proc/loadavg");
+  double load = -1;
+  in >> load;
+  return load;
+}
+
+// Each stage timed over all images on one thread: where the time of one image goes.
+nlohmann::json single_thread_stages(const std::vector<fs::path>& paths,
+                                    const hc::PreprocessConfig& config) {
+  std::vector<hc::RgbImage> decoded;
+  decoded.reserve(paths.size());
+  auto start = Clock::now();
+  for (const auto& path : paths) decoded.push_back(hc::decode_image(path));
+  const double decode = seconds_since(start);
+
+  std::vector<hc::RgbImage> cropped;
+  cropped.reserve(paths.size());
+  start = Clock::now();
+  for (const auto& image : decoded) cropped.push_back(hc::resize_and_crop(image, config));
+  const double resize = seconds_since(start);
+
+  const hc::PixelNormalizer normalizer(config);
+  std::vector<float> out(3 * static_cast<std::size_t>(config.output_height()) *
+                         config.output_width());
+  start = Clock::now();
+  for (const auto& image : cropped) normalizer.to_chw(image, out.data());
+  const double normalize = seconds_since(start);
+
+  const double n = static_cast<double>(paths.size());
+  return {{"decode_ms_per_image", 1e3 * decode / n},
+          {"resize_crop_ms_per_image", 1e3 * resize / n},
+          {"normalize_ms_per_image", 1e3 * normalize / n},
+          {"images_per_s", n / (decode + resize + normalize)}};
+}
+
+nlohmann::json pooled(const std::vector<fs::path>& paths, const hc::PreprocessConfig& config,
+                      std::size_t threads) {
+  hc::ThreadPool pool(threads);
+  const auto start = Clock::now();
+  const std::vector<float> batch = hc::preprocess_batch(paths, config, pool);
+  const double elapsed = seconds_since(start);
+  return {{"threads", pool.size()},
+          {"seconds", elapsed},
+          {"images_per_s", static_cast<double>(paths.size()) / elapsed}};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    const std::vector<fs::path> paths = images_in(image_folder(argc, argv));
+    const std::size_t threads = argc > 2 ? std::stoul(argv[2]) : 0;
+    const hc::PreprocessConfig config = hc::PreprocessConfig::clip_default();
+    hc::ThreadPool warm(threads);
+    hc::preprocess_batch(paths, config, warm);  // page cache and allocator warm-up, untimed
+
+    nlohmann::json result = {
+        {"bench", "preprocess"},
+        {"config", config.name},
+        {"images", paths.size()},
+        {"folder", paths.front().parent_path().string()},
+        {"output", {{"dtype", "f32"}, {"shape", {3, config.output_height(), config.output_width()}}}},
+        {"single_thread", single_thread_stages(paths, config)},
+        {"pool", pooled(paths, config, threads)},
+        {"machine",
+         {{"cpu", cpu_model()},
+          {"hardware_threads", std::thread::hardware_concurrency()},
+          {"load_average_1min", load_average()},
+          {"compiler", __VERSION__},
+          {"hc", std::string(hc::version()) + " " + hc::git_sha()}}},
+    };
+    std::cout << result.dump(2) << std::endl;
+    return 0;
+  } catch (const hc::Error& e) {
+    std::cerr << "bench_preprocess: " << e.what() << std::endl;
+    return e.exit_code();
+  } catch (const std::exception& e) {
+    std::cerr << "bench_preprocess: " << e.what()
+              << " (usage: bench_preprocess [IMAGE_FOLDER|SHARED_DIR] [THREADS])" << std::endl;
+    return 2;
+  }
+}
