@@ -1,15 +1,16 @@
 #pragma once
 // Pre-token -> BPE ids, shared by every thread that encodes with one tokenizer. Captions reuse
-// a small set of words, so after warm-up almost every word is a lookup instead of a BPE run.
-// Sharded read/write locks keep threads from queueing on one mutex; each shard is cleared when
-// it outgrows its share of the bound, so memory stays bounded on endless distinct input.
+// a small set of words, so after warm-up almost every word is a lookup instead of a BPE run,
+// and the lookup itself is the hot path: each shard is a flat open-addressing table (no node
+// allocations, no division per probe) over two arenas, behind a read/write lock so that
+// threads only contend when they insert into the same shard. A shard that outgrows its share
+// of the bound is emptied, so memory stays bounded on endless distinct input.
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 namespace hc::text {
@@ -27,14 +28,34 @@ class WordCache {
 
  private:
   static constexpr std::size_t kShards = 64;
+
+  // One cached word: where its bytes and ids sit in the shard's arenas. hash == 0 marks an
+  // empty slot (real hashes are forced non-zero).
+  struct Slot {
+    uint64_t hash = 0;
+    uint32_t word_offset = 0;
+    uint32_t word_length = 0;
+    uint32_t ids_offset = 0;
+    uint32_t ids_count = 0;
+  };
+
   struct Shard {
     mutable std::shared_mutex mutex;
-    std::unordered_map<std::string, std::vector<int32_t>> words;
+    std::vector<Slot> slots;  // power-of-two size, at most half full
+    std::string words;        // the bytes of every cached word, back to back
+    std::vector<int32_t> ids; // the ids of every cached word, back to back
+    std::size_t count = 0;
+
+    const Slot* find(uint64_t hash, std::string_view word) const;
+    void insert(uint64_t hash, std::string_view word, const int32_t* ids, std::size_t count);
+    void grow();
+    void reset();
   };
-  Shard& shard_for(std::string_view word) const;
+
+  static uint64_t hash_of(std::string_view word);
 
   std::size_t max_words_per_shard_;
-  mutable std::array<Shard, kShards> shards_;
+  std::array<Shard, kShards> shards_;
 };
 
 }  // namespace hc::text
