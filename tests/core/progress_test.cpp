@@ -46,6 +46,14 @@ struct FakeClock {
   }
 };
 
+hc::Progress::Settings bar_settings(std::ostringstream& out, FakeClock& clock) {
+  hc::Progress::Settings settings;
+  settings.mode = hc::Progress::Mode::Bar;
+  settings.bar_stream = &out;
+  settings.clock = clock.function();
+  return settings;
+}
+
 }  // namespace
 
 TEST_CASE("progress: durations read as m:ss or h:mm:ss") {
@@ -57,10 +65,7 @@ TEST_CASE("progress: durations read as m:ss or h:mm:ss") {
 TEST_CASE("progress: a terminal bar with percentage, rate and ETA") {
   FakeClock clock;
   std::ostringstream out;
-  hc::Progress::Settings settings;
-  settings.mode = hc::Progress::Mode::Bar;
-  settings.bar_stream = &out;
-  settings.clock = clock.function();
+  auto settings = bar_settings(out, clock);
   {
     hc::Progress progress("embedding images", 1000, settings);
     REQUIRE(out.str().find("embedding images   0% |") != std::string::npos);
@@ -88,10 +93,7 @@ TEST_CASE("progress: a terminal bar with percentage, rate and ETA") {
 TEST_CASE("progress: a bar for an unknown total counts up") {
   FakeClock clock;
   std::ostringstream out;
-  hc::Progress::Settings settings;
-  settings.mode = hc::Progress::Mode::Bar;
-  settings.bar_stream = &out;
-  settings.clock = clock.function();
+  auto settings = bar_settings(out, clock);
   hc::Progress progress("reading rows", 0, settings);
   clock.seconds += 2;
   progress.advance(50);

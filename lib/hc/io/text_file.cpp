@@ -174,18 +174,24 @@ class LineReader::Source {
   std::unique_ptr<Inflater> inflater_;
 };
 
-std::string read_text_file(const fs::path& path) {
-  LineReader::Source source(path);
+// Everything a reader (a Source or an Inflater) has left.
+template <typename Reader>
+std::string read_all(Reader& reader) {
   std::string text;
   std::size_t size = 0;
   for (;;) {
     text.resize(size + kChunk);
-    std::size_t got = source.read(text.data() + size, kChunk);
+    std::size_t got = reader.read(text.data() + size, kChunk);
     size += got;
     if (got == 0) break;
   }
   text.resize(size);
   return text;
+}
+
+std::string read_text_file(const fs::path& path) {
+  LineReader::Source source(path);
+  return read_all(source);
 }
 
 std::string gzip_compress(std::string_view data) {
@@ -228,16 +234,7 @@ std::string gzip_decompress(std::string_view data, const std::string& source) {
         return n;
       },
       source);
-  std::string text;
-  std::size_t size = 0;
-  for (;;) {
-    text.resize(size + kChunk);
-    std::size_t got = inflater.read(text.data() + size, kChunk);
-    size += got;
-    if (got == 0) break;
-  }
-  text.resize(size);
-  return text;
+  return read_all(inflater);
 }
 
 bool is_gzip_file(const fs::path& path) {
