@@ -79,6 +79,10 @@ TEST_CASE("a hub id resolves to its snapshot through refs/main") {
   SECTION("a named revision reads its own ref") {
     REQUIRE(resolve_model_source("org/clip@v1", cache.path()).commit == kOldCommit);
   }
+  SECTION("a pull-request revision reads refs/refs/pr/N") {
+    hc::test::write_bytes(repo / "refs" / "refs" / "pr" / "1", kOldCommit);
+    REQUIRE(resolve_model_source("org/clip@refs/pr/1", cache.path()).commit == kOldCommit);
+  }
   SECTION("a commit hash selects the snapshot directly") {
     ModelSource pinned = resolve_model_source("org/clip@" + kOldCommit, cache.path());
     REQUIRE(pinned.path == repo / "snapshots" / kOldCommit);

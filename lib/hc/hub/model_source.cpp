@@ -8,11 +8,13 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Text that can only be meant as a path: a hub id never starts like this.
+// Text that can only be meant as a path: no hub id looks like this (a revision after '@' may
+// hold slashes, as refs/pr/1 does).
 bool looks_like_path(const std::string& spec) {
-  return spec.empty() || spec[0] == '/' || spec[0] == '.' || spec[0] == '~' ||
-         spec.find('/') != spec.rfind('/') ||
-         (spec.size() > 12 && spec.compare(spec.size() - 12, 12, ".safetensors") == 0);
+  std::string id = spec.substr(0, spec.find('@'));
+  return id.empty() || id[0] == '/' || id[0] == '.' || id[0] == '~' ||
+         id.find('/') != id.rfind('/') ||
+         (id.size() > 12 && id.compare(id.size() - 12, 12, ".safetensors") == 0);
 }
 
 // A dangling symlink in the snapshot means its blob was removed or never finished.
