@@ -242,6 +242,8 @@ TEST_CASE("config: wrong types name the line, the key and what was expected") {
     REQUIRE(usage_error_of([&] { f.schema.apply_override("retrieval.steps=3000000000"); }) ==
             "--set retrieval.steps=3000000000: retrieval.steps: expected an integer between "
             "-2147483648 and 2147483647, got '3000000000'");
+    REQUIRE(usage_error_of([&] { f.schema.load_text("retrieval:\n  root: mean\n  steps:\n", "c.yaml"); }) ==
+            "c.yaml:3: retrieval.steps: expected an integer, got an empty value");
     REQUIRE(usage_error_of([&] { f.schema.apply_override("retrieval.steps="); }) ==
             "--set retrieval.steps=: retrieval.steps: expected an integer, got an empty value");
   }

@@ -62,11 +62,13 @@ std::string describe_node(const YAML::Node& node) {
 struct Context {
   const Source& source;
   const std::string& key;
+  const YAML::Node& key_node;  // an empty value has no place of its own: its key's is used
 };
 
 [[noreturn]] void mismatch(const Context& context, const YAML::Node& node,
                            const std::string& subscript, const std::string& expected) {
-  throw usage_error("{}: {}{}: expected {}, got {}", where(context.source, node), context.key,
+  const YAML::Node& place = node.IsNull() && subscript.empty() ? context.key_node : node;
+  throw usage_error("{}: {}{}: expected {}, got {}", where(context.source, place), context.key,
                     subscript, expected, describe_node(node));
 }
 
@@ -350,7 +352,7 @@ struct ConfigEntry {
   bool takes_text = false;  // string-like: --set takes the text as it is
   bool nullable = false;    // optional: null unsets it
   std::string origin;       // empty while the default stands
-  std::function<void(const YAML::Node&, const Source&)> assign;
+  std::function<void(const YAML::Node& value, const Source&, const YAML::Node& key_node)> assign;
   std::function<json()> to_json;
   std::function<void(YAML::Emitter&)> emit;
   std::vector<std::function<std::optional<CheckFailure>()>> checks;
@@ -510,7 +512,8 @@ struct ConfigSchema::Impl {
   void apply_value(const YAML::Node& value, KeyNode& node, Source& source,
                    const YAML::Node& key_node) {
     if (node.entry) {
-      std::string place = where(source, value.Mark().line >= 0 ? value : key_node);
+      bool own_place = !value.IsNull() && value.Mark().line >= 0;
+      std::string place = where(source, own_place ? value : key_node);
       if (source.has_lines) {
         auto [previous, fresh] = source.assigned.emplace(node.path, place);
         if (!fresh) {
@@ -518,7 +521,7 @@ struct ConfigSchema::Impl {
                             previous->second);
         }
       }
-      node.entry->assign(value, source);
+      node.entry->assign(value, source, key_node);
       node.entry->origin = place;
     } else if (value.IsMap()) {
       apply_map(value, node, source);
@@ -559,9 +562,10 @@ detail::ConfigEntry& ConfigSchema::declare(const std::string& key, T& field, std
   entry->takes_text = is_text_v<T>;
   entry->nullable = is_optional_v<T>;
   T* target = &field;
-  entry->assign = [target, key](const YAML::Node& node, const Source& source) {
+  entry->assign = [target, key](const YAML::Node& node, const Source& source,
+                                const YAML::Node& key_node) {
     T value{};
-    parse(node, value, Context{source, key}, "");
+    parse(node, value, Context{source, key, key_node}, "");
     *target = std::move(value);  // only a value that parsed whole replaces the field
   };
   entry->to_json = [target] { return to_json_value(*target); };
