@@ -266,6 +266,27 @@ TEST_CASE_METHOD(HubFixture, "the token is sent as a Bearer header, and 401/403 
   REQUIRE_THAT(message, Contains("request access at " + server.url() + "/org/clip-tiny"));
 }
 
+TEST_CASE_METHOD(HubFixture, "the token never follows a redirect to another host") {
+  settings.token = "hf_secret";
+  // The CDN as another origin: "localhost" instead of 127.0.0.1, still this machine.
+  std::string etag = hc::test::fake_etag(model.files.at("model.safetensors"), true);
+  hc::test::HttpRoute redirect;
+  redirect.status = 302;
+  redirect.headers = {{"Location", "http://localhost:" + std::to_string(server.port()) +
+                                       cdn_path(model, "model.safetensors")},
+                      {"X-Linked-Etag", "\"" + etag + "\""},
+                      {"X-Linked-Size", std::to_string(model.files.at("model.safetensors").size())}};
+  server.route(resolve_path(model, "model.safetensors"), redirect);
+
+  fetch();
+  REQUIRE(hc::test::read_bytes(snapshot() / "model.safetensors") == model.files.at("model.safetensors"));
+  for (const auto& request : server.requests()) {
+    CAPTURE(request.path);
+    bool to_cdn = request.path.rfind("/cdn/", 0) == 0;
+    REQUIRE(request.header("authorization") == (to_cdn ? "" : "Bearer hf_secret"));
+  }
+}
+
 TEST_CASE_METHOD(HubFixture, "404s name the missing model or revision") {
   model.repo_id = "org/missing";
   REQUIRE_THAT(fetch_error(), Contains("no model 'org/missing' on " + server.url() + " (404"));
