@@ -27,10 +27,12 @@ struct FetchCli {
 
   fs::path cache() const { return home / "hub"; }
 
-  hc::test::CommandResult run(const std::string& args) const {
+  hc::test::CommandResult run(const std::string& args) const { return run_at(server.url(), args); }
+
+  hc::test::CommandResult run_at(const std::string& endpoint, const std::string& args) const {
     std::string command =
         "env -u HF_TOKEN -u HUGGING_FACE_HUB_TOKEN -u HF_TOKEN_PATH -u HF_HUB_OFFLINE "
-        "-u HUGGINGFACE_HUB_CACHE no_proxy='*' NO_PROXY='*' HF_ENDPOINT=" + server.url() +
+        "-u HUGGINGFACE_HUB_CACHE no_proxy='*' NO_PROXY='*' HF_ENDPOINT=" + endpoint +
         " HF_HOME=" + home.path().string() + " HF_HUB_CACHE=" + cache().string() + " " +
         hc::test::binary("hc") + " fetch " + args;
     return hc::test::run_command(command);
@@ -80,10 +82,7 @@ TEST_CASE_METHOD(FetchCli, "hc fetch fails with exit code 1 and one line on a 40
 
 TEST_CASE_METHOD(FetchCli, "hc fetch reports an unreachable hub as offline") {
   std::string port = std::to_string(hc::test::unused_local_port());
-  hc::test::CommandResult result =
-      hc::test::run_command("env no_proxy='*' NO_PROXY='*' HF_ENDPOINT=http://127.0.0.1:" + port +
-                            " HF_HUB_CACHE=" + cache().string() + " " + hc::test::binary("hc") +
-                            " fetch org/clip-tiny");
+  hc::test::CommandResult result = run_at("http://127.0.0.1:" + port, "org/clip-tiny");
   REQUIRE(result.exit_code == 1);
   REQUIRE_THAT(result.err, Contains("cannot reach the hub at http://127.0.0.1:" + port));
   REQUIRE_THAT(result.err, Contains("offline?"));
