@@ -117,17 +117,41 @@ void require_object(const Json& json, const std::string& where) {
   }
 }
 
-ClipTextConfig parse_hf_text(const Section& s) {
-  ClipTextConfig c;
-  c.vocab_size = s.integer("vocab_size", c.vocab_size);
+// The fields both towers share, under Hugging Face's keys.
+template <typename Tower>
+void parse_hf_tower(const Section& s, Tower& c) {
   c.hidden_size = s.integer("hidden_size", c.hidden_size);
   c.intermediate_size = s.integer("intermediate_size", c.intermediate_size);
   c.num_heads = s.integer("num_attention_heads", c.num_heads);
   c.num_layers = s.integer("num_hidden_layers", c.num_layers);
-  c.max_positions = s.integer("max_position_embeddings", c.max_positions);
   c.hidden_act = parse_activation(s.string("hidden_act", activation_name(c.hidden_act)),
                                   s.key_path("hidden_act"));
   c.layer_norm_eps = s.number("layer_norm_eps", c.layer_norm_eps);
+}
+
+template <typename Tower>
+Json hf_tower_json(const char* model_type, const Tower& c, int64_t projection_dim) {
+  return Json{
+      {"model_type", model_type},
+      {"hidden_size", c.hidden_size},
+      {"intermediate_size", c.intermediate_size},
+      {"projection_dim", projection_dim},
+      {"num_attention_heads", c.num_heads},
+      {"num_hidden_layers", c.num_layers},
+      {"hidden_act", activation_name(c.hidden_act)},
+      {"layer_norm_eps", c.layer_norm_eps},
+      {"attention_dropout", 0.0},
+      {"dropout", 0.0},
+      {"initializer_range", 0.02},
+      {"initializer_factor", 1.0},
+  };
+}
+
+ClipTextConfig parse_hf_text(const Section& s) {
+  ClipTextConfig c;
+  parse_hf_tower(s, c);
+  c.vocab_size = s.integer("vocab_size", c.vocab_size);
+  c.max_positions = s.integer("max_position_embeddings", c.max_positions);
   c.pad_token_id = s.integer("pad_token_id", c.pad_token_id);
   c.bos_token_id = s.integer("bos_token_id", c.bos_token_id);
   c.eos_token_id = s.integer("eos_token_id", c.eos_token_id);
@@ -136,16 +160,10 @@ ClipTextConfig parse_hf_text(const Section& s) {
 
 ClipVisionConfig parse_hf_vision(const Section& s) {
   ClipVisionConfig c;
-  c.hidden_size = s.integer("hidden_size", c.hidden_size);
-  c.intermediate_size = s.integer("intermediate_size", c.intermediate_size);
-  c.num_heads = s.integer("num_attention_heads", c.num_heads);
-  c.num_layers = s.integer("num_hidden_layers", c.num_layers);
+  parse_hf_tower(s, c);
   c.image_size = s.integer("image_size", c.image_size);
   c.patch_size = s.integer("patch_size", c.patch_size);
   c.num_channels = s.integer("num_channels", c.num_channels);
-  c.hidden_act = parse_activation(s.string("hidden_act", activation_name(c.hidden_act)),
-                                  s.key_path("hidden_act"));
-  c.layer_norm_eps = s.number("layer_norm_eps", c.layer_norm_eps);
   return c;
 }
 
@@ -180,19 +198,24 @@ int64_t mlp_width(const Section& s, int64_t width) {
   return static_cast<int64_t>(width * ratio);
 }
 
+// OpenCLIP options of either tower that change the network.
+void reject_tower_variants(const Section& s) {
+  s.require_absent("ls_init_value", "layer scale");
+  s.require_absent("act_kwargs", "a custom activation");
+  s.require_absent("norm_kwargs", "a custom LayerNorm");
+  s.require_not_true("final_ln_after_pool", "final_ln_after_pool");
+}
+
 ClipVisionConfig parse_open_clip_vision(const Section& s, Activation act) {
   const Json* layers = s.find("layers");
   if (layers && !layers->is_number()) {
     throw usage_error("{}: ResNet vision towers (layers given as a list) are not supported",
                       s.key_path("layers"));
   }
+  reject_tower_variants(s);
   s.require_absent("timm_model_name", "a timm vision tower");
-  s.require_absent("ls_init_value", "layer scale");
-  s.require_absent("act_kwargs", "a custom activation");
-  s.require_absent("norm_kwargs", "a custom LayerNorm");
   s.require_not_true("attentional_pool", "attentional pooling");
   s.require_not_true("no_ln_pre", "a vision tower without ln_pre");
-  s.require_not_true("final_ln_after_pool", "final_ln_after_pool");
   s.require_string("pool_type", "tok");
   s.require_string("pos_embed_type", "learnable");
 
@@ -213,13 +236,10 @@ ClipVisionConfig parse_open_clip_vision(const Section& s, Activation act) {
 }
 
 ClipTextConfig parse_open_clip_text(const Section& s, Activation act) {
+  reject_tower_variants(s);
   s.require_absent("hf_model_name", "a Hugging Face text tower");
-  s.require_absent("ls_init_value", "layer scale");
-  s.require_absent("act_kwargs", "a custom activation");
-  s.require_absent("norm_kwargs", "a custom LayerNorm");
   s.require_not_true("embed_cls", "a CLS text token");
   s.require_not_true("no_causal_mask", "a text tower without causal mask");
-  s.require_not_true("final_ln_after_pool", "final_ln_after_pool");
   s.require_not_true("proj_bias", "a text projection with bias");
   s.require_string("pool_type", "argmax");
 
@@ -402,42 +422,16 @@ ClipConfig builtin_clip_config(const std::string& name) {
 Json to_hf_config_json(const ClipConfig& config, const std::string& torch_dtype) {
   const ClipTextConfig& t = config.text;
   const ClipVisionConfig& v = config.vision;
-  Json text = {
-      {"model_type", "clip_text_model"},
-      {"vocab_size", t.vocab_size},
-      {"hidden_size", t.hidden_size},
-      {"intermediate_size", t.intermediate_size},
-      {"projection_dim", config.projection_dim},
-      {"num_attention_heads", t.num_heads},
-      {"num_hidden_layers", t.num_layers},
-      {"max_position_embeddings", t.max_positions},
-      {"hidden_act", activation_name(t.hidden_act)},
-      {"layer_norm_eps", t.layer_norm_eps},
-      {"attention_dropout", 0.0},
-      {"dropout", 0.0},
-      {"initializer_range", 0.02},
-      {"initializer_factor", 1.0},
-      {"pad_token_id", t.pad_token_id},
-      {"bos_token_id", t.bos_token_id},
-      {"eos_token_id", t.eos_token_id},
-  };
-  Json vision = {
-      {"model_type", "clip_vision_model"},
-      {"hidden_size", v.hidden_size},
-      {"intermediate_size", v.intermediate_size},
-      {"projection_dim", config.projection_dim},
-      {"num_attention_heads", v.num_heads},
-      {"num_hidden_layers", v.num_layers},
-      {"image_size", v.image_size},
-      {"patch_size", v.patch_size},
-      {"num_channels", v.num_channels},
-      {"hidden_act", activation_name(v.hidden_act)},
-      {"layer_norm_eps", v.layer_norm_eps},
-      {"attention_dropout", 0.0},
-      {"dropout", 0.0},
-      {"initializer_range", 0.02},
-      {"initializer_factor", 1.0},
-  };
+  Json text = hf_tower_json("clip_text_model", t, config.projection_dim);
+  text["vocab_size"] = t.vocab_size;
+  text["max_position_embeddings"] = t.max_positions;
+  text["pad_token_id"] = t.pad_token_id;
+  text["bos_token_id"] = t.bos_token_id;
+  text["eos_token_id"] = t.eos_token_id;
+  Json vision = hf_tower_json("clip_vision_model", v, config.projection_dim);
+  vision["image_size"] = v.image_size;
+  vision["patch_size"] = v.patch_size;
+  vision["num_channels"] = v.num_channels;
   return Json{
       {"architectures", Json::array({"CLIPModel"})},
       {"model_type", "clip"},

@@ -31,9 +31,10 @@ at::Tensor ClipAttentionImpl::forward(const at::Tensor& x, const at::Tensor& all
   at::Tensor context;
 #if TORCH_VERSION_MAJOR >= 2
   // Same maths (default scale 1/sqrt(head_dim)); fused kernels keep the softmax in float32.
-  c10::optional<at::Tensor> mask;
-  if (allowed.defined()) mask = allowed;
-  context = at::scaled_dot_product_attention(q, k, v, mask, 0.0, false);
+  // A bool mask (true = attend) never gives a fully masked row here: CLIP texts are padded on
+  // the right, so every query sees at least the start token.
+  context = allowed.defined() ? at::scaled_dot_product_attention(q, k, v, allowed)
+                              : at::scaled_dot_product_attention(q, k, v);
 #else
   const double scale = 1.0 / std::sqrt(static_cast<double>(head_dim_));
   at::Tensor scores = at::matmul(q * scale, k.transpose(-2, -1)).to(at::kFloat);
