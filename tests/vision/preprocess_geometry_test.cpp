@@ -50,6 +50,10 @@ TEST_CASE("normalisation follows HF's float64 rescale and float32 normalise") {
     CHECK(normalizer.value(1, static_cast<uint8_t>(v)) ==
           (rescaled - config.image_mean[1]) / config.image_std[1]);
   }
+  // hgclip_legacy relies on torchvision's ToTensor (float32 division) rounding the same way.
+  for (int v = 0; v < 256; ++v) {
+    CHECK(static_cast<float>(v) / 255.0f == static_cast<float>(v * (1.0 / 255.0)));
+  }
   Config raw = config;
   raw.do_rescale = false;
   raw.do_normalize = false;

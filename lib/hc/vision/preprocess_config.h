@@ -41,7 +41,8 @@ struct PreprocessConfig {
   // Throws hc::Error naming the file and key on a malformed file or value.
   static PreprocessConfig from_json_file(const std::filesystem::path& path);
   // A named preset: "clip_hf" (= clip_default()) or "hgclip_legacy" (HGCLIP's official code:
-  // squash to 224x224 with Pillow bilinear, torchvision's Resize default; ImageNet mean/std).
+  // torchvision Resize((224, 224)), i.e. a squash with Pillow bilinear, ToTensor, ImageNet
+  // mean/std; ToTensor's float32 v / 255 equals HF's float32(float64(v) / 255) for every v).
   static PreprocessConfig preset(const std::string& name);
   static std::vector<std::string> preset_names();
 
