@@ -4,12 +4,8 @@
 #include <filesystem>
 #include <string>
 
+#include "fake_hub.h"
 #include "test_support.h"
-
-// The fake hub of the hub tests, compiled into this binary too: tests/cli/*.cpp is the whole of
-// test_cli, and the server must run inside the test process.
-#include "../hub/fake_hub.cpp"
-#include "../hub/local_http_server.cpp"
 
 namespace fs = std::filesystem;
 using Catch::Matchers::Contains;
