@@ -101,6 +101,13 @@ TEST_CASE("corrupt Hugging Face vocabulary files", "[text][vocab]") {
     write_hf(dir, vocab, "h i\n");
     CHECK_THROWS_WITH(hc::ClipTokenizer::load(dir.path()), Catch::Contains("<|endoftext|>"));
   }
+  SECTION("an id past the number of tokens") {
+    nlohmann::json vocab = tiny_vocab({{"h", "i"}});
+    vocab["far"] = 1 << 30;
+    write_hf(dir, vocab, "h i\n");
+    CHECK_THROWS_WITH(hc::ClipTokenizer::load(dir.path()),
+                      Catch::Contains("'far'") && Catch::Contains("from 0 to 515"));
+  }
   SECTION("two tokens share an id") {
     nlohmann::json vocab = tiny_vocab({{"h", "i"}});
     vocab["extra"] = 3;

@@ -111,10 +111,13 @@ std::unordered_map<std::string, int32_t> read_vocab_json(const fs::path& path) {
                         path.string());
   }
   std::unordered_map<std::string, int32_t> ids;
+  // Ids number the tokens densely (0..size-1): anything else is a corrupt file, and an absurd
+  // id must not size the decode table.
+  const auto size = static_cast<int64_t>(json.size());
   for (const auto& [token, id] : json.items()) {
-    if (!id.is_number_integer() || id.get<int64_t>() < 0 || id.get<int64_t>() > INT32_MAX) {
-      throw runtime_error("{}: token '{}' has id {}, expected a non-negative integer",
-                          path.string(), token, id.dump());
+    if (!id.is_number_integer() || id.get<int64_t>() < 0 || id.get<int64_t>() >= size) {
+      throw runtime_error("{}: token '{}' has id {}, expected an integer from 0 to {}",
+                          path.string(), token, id.dump(), size - 1);
     }
     ids[token] = static_cast<int32_t>(id.get<int64_t>());
   }
