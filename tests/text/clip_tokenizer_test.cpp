@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "hc/core/error.h"
+#include "hc/io/safetensors.h"
 #include "hc/text/clip_tokenizer.h"
 #include "test_support.h"
 
@@ -175,4 +176,26 @@ TEST_CASE("encode from several threads gives the single-thread ids", "[text][thr
   }
   CHECK(matched == kThreads * cases.size());
   CHECK(tokenizer.cached_words() > 1000);
+}
+
+TEST_CASE("batch equals clip.tokenize(truncate=True) of the model fixtures", "[text][batch]") {
+  // texts.json holds texts of exactly 77 and 78 ids, longer ones, and one with <|endoftext|>.
+  const std::string fixture = GENERATE(std::string("tiny-gelu"), std::string("tiny-quickgelu"));
+  INFO(fixture);
+  const auto folder = hc::test::shared_path("fixtures/model/" + fixture);
+  std::ifstream texts_file(folder / "texts.json");
+  const std::vector<std::string> texts =
+      nlohmann::json::parse(texts_file).at("texts").get<std::vector<std::string>>();
+  const hc::TokenBatch batch = hc::ClipTokenizer::load(folder).batch(texts);
+
+  const auto expected = hc::SafetensorsFile::open(folder / "expected.safetensors");
+  const auto int64s = [&](const std::string& name) {
+    const hc::TensorView& view = expected->get(name);
+    REQUIRE(view.dtype == hc::DType::I64);
+    const auto* first = reinterpret_cast<const int64_t*>(view.data);
+    return std::vector<int64_t>(first, first + view.numel());
+  };
+  CHECK(batch.ids == int64s("input_ids"));
+  CHECK(batch.attention_mask == int64s("attention_mask"));
+  CHECK(batch.eot_index == int64s("eot_index"));
 }
