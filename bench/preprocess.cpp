@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "hc/core/error.h"
+#include "hc/core/machine_info.h"
 #include "hc/core/thread_pool.h"
 #include "hc/core/version.h"
 #include "hc/vision/decode_image.h"
@@ -63,22 +64,6 @@ std::vector<fs::path> images_in(const fs::path& folder) {
   std::sort(images.begin(), images.end());
   if (images.empty()) throw hc::usage_error("{}: no .jpg/.jpeg/.png images", folder.string());
   return images;
-}
-
-std::string cpu_model() {
-  std::ifstream in("/proc/cpuinfo");
-  for (std::string line; std::getline(in, line);) {
-    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
-  }
-  return "unknown";
-}
-
-// The 1-minute load average: throughput on a shared machine means little without it.
-double load_average() {
-  std::ifstream in("/proc/loadavg");
-  double load = -1;
-  in >> load;
-  return load;
 }
 
 // Each stage timed over all images on one thread: where the time of one image goes.
@@ -147,12 +132,7 @@ int main(int argc, char** argv) {
         {"output", {{"dtype", "f32"}, {"shape", {3, config.output_height(), config.output_width()}}}},
         {"single_thread", single_thread_stages(paths, config)},
         {"pool", pooled(paths, config, threads)},
-        {"machine",
-         {{"cpu", cpu_model()},
-          {"hardware_threads", std::thread::hardware_concurrency()},
-          {"load_average_1min", load_average()},
-          {"compiler", __VERSION__},
-          {"hc", std::string(hc::version()) + " " + hc::git_sha()}}},
+        {"machine", hc::machine_info()},
     };
     std::cout << result.dump(2) << std::endl;
     return 0;

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "hc/core/error.h"
+#include "hc/core/machine_info.h"
 #include "hc/core/thread_pool.h"
 #include "hc/core/version.h"
 #include "hc/io/csv.h"
@@ -75,14 +76,6 @@ std::vector<std::string> read_captions(const fs::path& path) {
     append_chain(row[negative], texts);
   }
   return texts;
-}
-
-std::string cpu_model() {
-  std::ifstream in("/proc/cpuinfo");
-  for (std::string line; std::getline(in, line);) {
-    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
-  }
-  return "unknown";
 }
 
 std::size_t count_ids(const std::vector<std::vector<int32_t>>& ids) {
@@ -155,11 +148,7 @@ int main(int argc, char** argv) {
         {"distinct_words_cached", tokenizer.cached_words()},
         {"vocab_load_s", load_s},
         {"runs", runs},
-        {"machine",
-         {{"cpu", cpu_model()},
-          {"hardware_threads", std::thread::hardware_concurrency()},
-          {"compiler", __VERSION__},
-          {"hc", std::string(hc::version()) + " " + hc::git_sha()}}},
+        {"machine", hc::machine_info()},
     };
     std::cout << result.dump(2) << std::endl;
     return 0;
