@@ -76,16 +76,22 @@ ClipConfig config_beside(const fs::path& dir, ClipNaming naming, const fs::path&
 
 }  // namespace
 
-ClipModel load_clip(const fs::path& dir_or_weights_file, at::Device device, at::ScalarType dtype,
-                    const std::string& architecture) {
-  require_dtype_support(device, dtype);
+fs::path clip_weights_location(const fs::path& dir_or_weights_file,
+                               const std::string& architecture) {
   if (!fs::exists(dir_or_weights_file)) {
     throw usage_error("model {} does not exist", dir_or_weights_file.string());
   }
-  const bool is_dir = fs::is_directory(dir_or_weights_file);
-  const fs::path weights =
-      is_dir ? weights_in_folder(dir_or_weights_file, !architecture.empty()) : dir_or_weights_file;
-  const fs::path dir = is_dir ? dir_or_weights_file : dir_or_weights_file.parent_path();
+  return fs::is_directory(dir_or_weights_file)
+             ? weights_in_folder(dir_or_weights_file, !architecture.empty())
+             : dir_or_weights_file;
+}
+
+ClipModel load_clip(const fs::path& dir_or_weights_file, at::Device device, at::ScalarType dtype,
+                    const std::string& architecture) {
+  require_dtype_support(device, dtype);
+  const fs::path weights = clip_weights_location(dir_or_weights_file, architecture);
+  const fs::path dir = fs::is_directory(dir_or_weights_file) ? dir_or_weights_file
+                                                             : dir_or_weights_file.parent_path();
 
   SafetensorsCheckpoint checkpoint = SafetensorsCheckpoint::open(weights);
   const ClipNaming naming = detect_clip_naming(checkpoint);

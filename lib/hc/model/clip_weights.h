@@ -38,6 +38,12 @@ void load_clip_weights(ClipModelImpl& model, const SafetensorsCheckpoint& checkp
 ClipModel load_clip(const std::filesystem::path& dir_or_weights_file, at::Device device,
                     at::ScalarType dtype, const std::string& architecture = "");
 
+// What load_clip(dir_or_weights_file, ..., architecture) reads, as SafetensorsCheckpoint::open
+// takes it: the folder (Hugging Face weights), the OpenCLIP file in it, or the file given. Throws
+// the errors load_clip throws for a folder without CLIP weights.
+std::filesystem::path clip_weights_location(const std::filesystem::path& dir_or_weights_file,
+                                            const std::string& architecture = "");
+
 // Writes the model in Hugging Face layout: dir/config.json and dir/model.safetensors (HF
 // names, in `dtype`, default the model's), each atomically; creates dir. Tokenizer and
 // preprocessor files are not written (copy them from the source checkpoint).
