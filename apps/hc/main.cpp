@@ -9,6 +9,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   // Subcommands: one line each, defined in apps/hc/<name>.cpp.
   hc::commands::add_fetch(app);
+  hc::commands::add_init_model(app);
+  hc::commands::add_inspect(app);
   hc::commands::add_preprocess(app);
   hc::commands::add_tokenize(app);
   return hc::run_cli(app, argc, argv);
