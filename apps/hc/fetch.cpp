@@ -79,7 +79,7 @@ void add_fetch(CLI::App& app) {
       ->delimiter(',');
   sub->add_option("--cache-dir", command->cache_dir,
                   "Hub cache folder (default: $HF_HUB_CACHE, else $HF_HOME/hub)");
-  add_common_options(*sub, command->common, false);
+  add_common_options(*sub, command->common, hc::CommonOptionSet{false, false, false});
   sub->callback([command] { run(*command); });
 }
 

@@ -67,7 +67,7 @@ void add_preprocess(CLI::App& app) {
       ->check(CLI::IsMember(PreprocessConfig::preset_names()))
       ->capture_default_str()
       ->excludes(file);
-  add_common_options(*sub, command->common, false);
+  add_common_options(*sub, command->common, hc::CommonOptionSet{false, false, true});
   sub->callback([command] { run(*command); });
 }
 

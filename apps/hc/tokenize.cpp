@@ -45,7 +45,7 @@ void add_tokenize(CLI::App& app) {
   sub->add_flag("--no-truncate", command->no_truncate,
                 "With --context-length: a longer text is an error instead of being cut")
       ->needs(context);
-  add_common_options(*sub, command->common, false);
+  add_common_options(*sub, command->common, hc::CommonOptionSet{false, false, true});
   sub->callback([command] { run(*command); });
 }
 

@@ -17,8 +17,8 @@ namespace {
 std::atomic<int> g_threads{0};
 }
 
-void add_common_options(CLI::App& app, CommonOptions& options, bool with_config) {
-  if (with_config) {
+void add_common_options(CLI::App& app, CommonOptions& options, const CommonOptionSet& set) {
+  if (set.config) {
     app.add_option("--config", options.config_files,
                    "YAML config file; repeat to layer several (later ones win)");
     app.add_option("--set", options.overrides, "Override one config key: --set a.b=value")
@@ -26,15 +26,23 @@ void add_common_options(CLI::App& app, CommonOptions& options, bool with_config)
     app.add_flag("--dump-config", options.dump_config, "Print the resolved config and exit");
   }
   app.add_option("--output,-o", options.output, "Output file ('-' for stdout)");
-  app.add_option("--device", options.device, "cpu, cuda or cuda:N")->capture_default_str();
-  app.add_option("--dtype", options.dtype, "Compute dtype: fp32, fp16 or bf16")
-      ->check(CLI::IsMember({"fp32", "fp16", "bf16"}))
-      ->capture_default_str();
-  app.add_option("--threads", options.threads, "CPU threads (0 = all cores)")
-      ->check(CLI::NonNegativeNumber);
+  if (set.compute) {
+    app.add_option("--device", options.device, "cpu, cuda or cuda:N")->capture_default_str();
+    app.add_option("--dtype", options.dtype, "Compute dtype: fp32, fp16 or bf16")
+        ->check(CLI::IsMember({"fp32", "fp16", "bf16"}))
+        ->capture_default_str();
+  }
+  if (set.threads) {
+    app.add_option("--threads", options.threads, "CPU threads (0 = all cores)")
+        ->check(CLI::NonNegativeNumber);
+  }
   app.add_option("--log-level", options.log_level,
                  "trace, debug, info, warn, error, critical or off")
       ->capture_default_str();
+}
+
+void add_common_options(CLI::App& app, CommonOptions& options, bool with_config) {
+  add_common_options(app, options, CommonOptionSet{with_config, true, true});
 }
 
 CLI::Option* add_config_option(CLI::App& app, CommonOptions& options, const std::string& flag,

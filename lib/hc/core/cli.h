@@ -32,8 +32,17 @@ struct CommonOptions {
 
 class ConfigSchema;
 
-// Declares the shared options on app (a binary or a subcommand). With_config=false leaves out
-// --config/--set/--dump-config for utilities that take no YAML.
+// Which groups of the shared options a command takes: --output and --log-level always; a
+// utility that runs no model leaves out --device/--dtype rather than accept and ignore them.
+struct CommonOptionSet {
+  bool config = true;   // --config, --set, --dump-config
+  bool compute = true;  // --device, --dtype
+  bool threads = true;  // --threads
+};
+
+// Declares the shared options on app (a binary or a subcommand).
+void add_common_options(CLI::App& app, CommonOptions& options, const CommonOptionSet& set);
+// The same with every group but, when with_config is false, the config ones.
 void add_common_options(CLI::App& app, CommonOptions& options, bool with_config = true);
 
 // A command-line option that sets one config key, declared as data: with
