@@ -1,0 +1,31 @@
+#pragma once
+// Settings and counters shared by the text and image embedders and the engine. Torch-free.
+#include <cstddef>
+#include <filesystem>
+
+namespace hc {
+
+struct EmbedOptions {
+  int batch_size = 64;        // texts or images per forward pass
+  int threads = 0;            // tokenising / decoding workers; 0 = --threads, else all cores
+  int prefetch_batches = 2;   // image batches decoded ahead of the model (memory stays flat)
+  bool normalise = true;      // unit-length rows; false = the raw projected embeddings
+  bool use_cache = true;      // the on-disk embedding cache (hc/embed/embedding_cache.h)
+  std::filesystem::path cache_dir;  // empty = default_embedding_cache_dir()
+  bool show_progress = true;  // an hc::Progress per call (bar on a terminal, log lines otherwise)
+
+  // Throws a usage hc::Error for a batch size, thread or prefetch count out of range.
+  void validate() const;
+};
+
+// What the engine did, for logs, results and tests ("a cache hit computes nothing").
+struct EmbedStats {
+  std::size_t text_forward_calls = 0;   // text tower forward passes
+  std::size_t image_forward_calls = 0;  // vision tower forward passes
+  std::size_t texts_computed = 0;       // texts that went through the model
+  std::size_t images_computed = 0;
+  std::size_t texts_from_cache = 0;     // inputs answered by the on-disk cache
+  std::size_t images_from_cache = 0;
+};
+
+}  // namespace hc

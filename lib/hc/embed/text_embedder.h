@@ -1,0 +1,46 @@
+#pragma once
+// Texts -> CLIP text embeddings, in length-bucketed batches (see length_buckets.h): tokenised
+// on a thread pool, sorted by token count, each batch padded only to its longest sequence, rows
+// returned in input order. Texts longer than the model's context are cut as clip.tokenize
+// (truncate=True) does, the end token kept last.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <ATen/core/Tensor.h>
+
+#include "hc/embed/embed_options.h"
+#include "hc/model/clip_model.h"
+#include "hc/text/clip_tokenizer.h"
+
+namespace hc {
+
+class ThreadPool;
+
+class TextEmbedder {
+ public:
+  // The pool tokenises; it must outlive the embedder.
+  TextEmbedder(ClipModel model, ClipTokenizer tokenizer, EmbedOptions options, ThreadPool& pool);
+
+  // [N, P] float32 on the CPU, rows in input order, unit length unless options.normalise is
+  // false. Runs the model on its own device and dtype, without gradients.
+  at::Tensor embed(const std::vector<std::string>& texts);
+
+  // Each text as the model sees it: [start] + ids + [end], cut to the context length.
+  std::vector<std::vector<int32_t>> tokenize(const std::vector<std::string>& texts) const;
+  // Raw embeddings of token sequences, bucketed by length; counts forward calls.
+  at::Tensor embed_tokens(const std::vector<std::vector<int32_t>>& tokens);
+
+  int64_t context_length() const;
+  std::size_t forward_calls() const { return forward_calls_; }
+
+ private:
+  ClipModel model_;
+  ClipTokenizer tokenizer_;
+  EmbedOptions options_;
+  ThreadPool& pool_;
+  std::size_t forward_calls_ = 0;
+};
+
+}  // namespace hc
