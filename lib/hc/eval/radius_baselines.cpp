@@ -16,6 +16,18 @@ std::size_t code_points(const std::string& text) {
   }));
 }
 
+// radii[row][tier] = value(row, tier) for every row of set.
+template <typename Value>
+std::vector<std::array<double, 4>> per_text(const HierarCapsSet& set, Value value) {
+  std::vector<std::array<double, 4>> radii(set.rows.size());
+  for (std::size_t row = 0; row < set.rows.size(); ++row) {
+    for (std::size_t tier = 0; tier < kHierarCapsTiers; ++tier) {
+      radii[row][tier] = static_cast<double>(value(row, tier));
+    }
+  }
+  return radii;
+}
+
 }  // namespace
 
 std::vector<std::array<double, 4>> char_length_radii(const HierarCapsSet& set) {
@@ -24,13 +36,9 @@ std::vector<std::array<double, 4>> char_length_radii(const HierarCapsSet& set) {
 
 std::vector<std::array<double, 4>> token_count_radii(
     const HierarCapsSet& set, const std::function<std::size_t(const std::string&)>& count) {
-  std::vector<std::array<double, 4>> radii(set.rows.size());
-  for (std::size_t row = 0; row < set.rows.size(); ++row) {
-    for (std::size_t tier = 0; tier < kHierarCapsTiers; ++tier) {
-      radii[row][tier] = static_cast<double>(count(set.rows[row].captions[tier]));
-    }
-  }
-  return radii;
+  return per_text(set, [&](std::size_t row, std::size_t tier) {
+    return count(set.rows[row].captions[tier]);
+  });
 }
 
 std::vector<std::array<double, 4>> token_count_radii(const HierarCapsSet& set,
@@ -45,13 +53,9 @@ std::vector<std::array<double, 4>> token_count_radii(const HierarCapsSet& set,
     throw runtime_error("token counts: expected {} (4 per row of {}), got {}",
                         set.rows.size() * kHierarCapsTiers, set.source.string(), counts.size());
   }
-  std::vector<std::array<double, 4>> radii(set.rows.size());
-  for (std::size_t row = 0; row < set.rows.size(); ++row) {
-    for (std::size_t tier = 0; tier < kHierarCapsTiers; ++tier) {
-      radii[row][tier] = static_cast<double>(counts[row * kHierarCapsTiers + tier]);
-    }
-  }
-  return radii;
+  return per_text(set, [&](std::size_t row, std::size_t tier) {
+    return counts[row * kHierarCapsTiers + tier];
+  });
 }
 
 }  // namespace hc
