@@ -9,8 +9,8 @@ packages=(
   libopencv-dev libcli11-dev libspdlog-dev libfmt-dev libyaml-cpp-dev
   nlohmann-json3-dev catch2 libpcre2-dev libcurl4-openssl-dev zlib1g-dev
   python3
+  chromium  # renders the qualitative HTML report in its end-to-end test
 )
-if [ "${HC_WITH_BROWSER:-0}" = 1 ]; then packages+=(chromium); fi
 
 missing=()
 for p in "${packages[@]}"; do
