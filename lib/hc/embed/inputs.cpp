@@ -1,9 +1,9 @@
 #include "hc/embed/inputs.h"
 
 #include <algorithm>
-#include <cctype>
 
 #include "hc/core/error.h"
+#include "hc/hub/ascii_text.h"
 #include "hc/io/csv.h"
 #include "hc/io/text_file.h"
 #include "hc/text/utf8.h"
@@ -13,19 +13,13 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return text;
-}
-
 bool ends_with(const std::string& text, const std::string& suffix) {
   return text.size() >= suffix.size() &&
          text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 bool is_csv_name(const fs::path& path) {
-  const std::string name = lower(path.filename().string());
+  const std::string name = hub::ascii_lower(path.filename().string());
   for (const char* suffix : {".csv", ".tsv", ".csv.gz", ".tsv.gz"}) {
     if (ends_with(name, suffix)) return true;
   }
@@ -33,20 +27,13 @@ bool is_csv_name(const fs::path& path) {
 }
 
 bool is_tsv_name(const fs::path& path) {
-  const std::string name = lower(path.filename().string());
+  const std::string name = hub::ascii_lower(path.filename().string());
   return ends_with(name, ".tsv") || ends_with(name, ".tsv.gz");
 }
 
 bool path_exists(const fs::path& path) {
   std::error_code ec;
   return fs::exists(path, ec);
-}
-
-std::string trim(const std::string& text) {
-  const char* space = " \t\r\n\f\v";
-  const auto begin = text.find_first_not_of(space);
-  if (begin == std::string::npos) return "";
-  return text.substr(begin, text.find_last_not_of(space) - begin + 1);
 }
 
 // Rows of one column of a CSV file, with "file.csv:LINE" of each.
@@ -121,7 +108,7 @@ std::vector<fs::path> images_in_list(const fs::path& list) {
   LineReader reader(list);
   std::string line;
   while (reader.next(line)) {
-    const std::string entry = trim(line);
+    const std::string entry = hub::trim_ascii_space(line);
     if (entry.empty() || entry.front() == '#') continue;
     paths.push_back(
         listed_image(entry, base, list.string() + ":" + std::to_string(reader.line_number())));
@@ -144,7 +131,7 @@ std::optional<CsvColumnSpec> parse_csv_column_spec(const std::string& spec) {
 bool has_image_extension(const fs::path& path) {
   static const char* const kExtensions[] = {".jpg",  ".jpeg", ".png", ".bmp", ".webp",
                                             ".tif",  ".tiff", ".ppm", ".pgm"};
-  const std::string extension = lower(path.extension().string());
+  const std::string extension = hub::ascii_lower(path.extension().string());
   return std::any_of(std::begin(kExtensions), std::end(kExtensions),
                      [&](const char* known) { return extension == known; });
 }
@@ -174,7 +161,7 @@ ImageList read_images(const std::string& spec) {
     const fs::path base = column->file.parent_path();
     for (std::size_t i = 0; i < values.values.size(); ++i) {
       const std::string where = column->file.string() + ":" + std::to_string(values.lines[i]);
-      const std::string entry = trim(values.values[i]);
+      const std::string entry = hub::trim_ascii_space(values.values[i]);
       if (entry.empty()) throw runtime_error("{}: empty image path in column '{}'", where, column->column);
       list.paths.push_back(listed_image(entry, base, where));
     }
