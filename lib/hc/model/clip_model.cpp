@@ -9,6 +9,7 @@
 #include <torch/version.h>
 
 #include "hc/core/error.h"
+#include "hc/core/large_allocations.h"
 #include "hc/tensor/device.h"
 
 namespace hc {
@@ -16,6 +17,7 @@ namespace hc {
 ClipModelImpl::ClipModelImpl(const ClipConfig& config, const at::TensorOptions& options)
     : config_(config) {
   config.validate();
+  if (options.device().is_cpu()) keep_large_allocations();  // see large_allocations.h
   text_model = register_module("text_model", ClipTextTransformer(config.text, options));
   vision_model = register_module("vision_model", ClipVisionTransformer(config.vision, options));
   visual_projection = register_weight_module(
