@@ -38,7 +38,9 @@ void add_tokenize(CLI::App& app) {
       ->capture_default_str();
   sub->add_option("--vocab", command->tokenize.vocab,
                   "Checkpoint folder (vocab.json + merges.txt), vocab.json, or "
-                  "bpe_simple_vocab_16e6.txt.gz (required for now)");
+                  "bpe_simple_vocab_16e6.txt.gz");
+  sub->add_option("--model", command->tokenize.model,
+                  "Or the tokenizer of this model: checkpoint folder, weights file or cached hub id");
   auto* context = sub->add_option("--context-length", command->tokenize.context_length,
                                   "Cut ids to N tokens, end token kept (default: no limit)")
                       ->check(CLI::PositiveNumber);

@@ -103,6 +103,21 @@ TEST_CASE("hc tokenize: errors name the file and line, with the right exit code"
     CHECK(result.exit_code == 2);
     CHECK_THAT(result.err, Contains("--vocab"));
   }
+  SECTION("--model takes the tokenizer of a checkpoint folder") {
+    hc::test::write_bytes(dir / "texts.txt", "a goat on an island\n");
+    const auto from_model = tokenize(
+        "--model " + quoted(hc::test::shared_path("fixtures/model/tiny-gelu")) + " " +
+        quoted(dir / "texts.txt"));
+    const auto from_vocab = tokenize("--vocab " + vocab_folder() + " " + quoted(dir / "texts.txt"));
+    CHECK(from_model.exit_code == 0);
+    CHECK(from_model.out == from_vocab.out);
+  }
+  SECTION("a hub id that is not cached names the cache and suggests hc fetch") {
+    hc::test::write_bytes(dir / "texts.txt", "hello\n");
+    const auto result = tokenize("--model nobody/no-such-model " + quoted(dir / "texts.txt"));
+    CHECK(result.exit_code != 0);
+    CHECK_THAT(result.err, Contains("hc fetch"));
+  }
   SECTION("a broken vocabulary") {
     hc::test::write_bytes(dir / "texts.txt", "hello\n");
     const auto result = tokenize("--vocab " + quoted(dir / "nowhere") + " " +

@@ -10,6 +10,7 @@
 #include "hc/core/cli.h"
 #include "hc/core/error.h"
 #include "hc/core/thread_pool.h"
+#include "hc/hub/model_source.h"
 #include "hc/text/clip_tokenizer.h"
 #include "hc/text/parallel_encode.h"
 #include "hc/text/text_records.h"
@@ -29,19 +30,31 @@ void write_all(std::ostream& out, const TextRecords& records,
   for (std::size_t i = 0; i < ids.size(); ++i) write_record(out, records.texts[i], ids[i]);
 }
 
+// The tokenizer files to load: --vocab as given, else the folder of --model (a weights file's
+// folder holds its tokenizer files too).
+std::filesystem::path vocabulary_location(const TokenizeOptions& options) {
+  if (!options.vocab.empty() && !options.model.empty()) {
+    throw usage_error("hc tokenize: give either --vocab or --model, not both");
+  }
+  if (!options.vocab.empty()) return options.vocab;
+  if (options.model.empty()) {
+    throw usage_error("hc tokenize: --vocab (a checkpoint folder, vocab.json or "
+                      "bpe_simple_vocab_16e6.txt.gz) or --model is required");
+  }
+  const hub::ModelSource source = hub::resolve_model_source(options.model);
+  return source.kind == hub::ModelSource::Kind::File ? source.path.parent_path() : source.path;
+}
+
 }  // namespace
 
 void run_tokenize(const TokenizeOptions& options) {
-  if (options.vocab.empty()) {
-    throw usage_error("hc tokenize: --vocab is required (a checkpoint folder, vocab.json or "
-                      "bpe_simple_vocab_16e6.txt.gz)");
-  }
+  const std::filesystem::path vocabulary = vocabulary_location(options);
   if (options.context_length < 0) {
     throw usage_error("hc tokenize: --context-length must be positive, got {}",
                       options.context_length);
   }
   const auto start = std::chrono::steady_clock::now();
-  const ClipTokenizer tokenizer = ClipTokenizer::load(options.vocab);
+  const ClipTokenizer tokenizer = ClipTokenizer::load(vocabulary);
   const TextRecords records = read_text_records(options.input);
 
   ThreadPool pool(static_cast<std::size_t>(requested_threads()));

@@ -9,6 +9,7 @@ namespace hc {
 
 struct TokenizeOptions {
   std::string vocab;         // checkpoint folder, vocab.json/merges.txt or the OpenAI .gz
+  std::string model;         // or: the model whose tokenizer to use (folder, file, cached hub id)
   std::string input = "-";   // file, or "-" for stdin
   std::string output;        // file written atomically; empty or "-" for stdout
   int context_length = 0;    // 0: no context length
