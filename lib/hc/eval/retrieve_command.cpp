@@ -1,0 +1,501 @@
+#include "hc/eval/retrieve_command.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <memory>
+#include <optional>
+
+#include <ATen/ATen.h>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <nlohmann/json.hpp>
+
+#include "hc/core/atomic_file.h"
+#include "hc/core/cli.h"
+#include "hc/core/config.h"
+#include "hc/core/error.h"
+#include "hc/core/file_fingerprint.h"
+#include "hc/core/result.h"
+#include "hc/data/hierarcaps_pairs.h"
+#include "hc/embed/embedding_engine.h"
+#include "hc/eval/calibration_baselines.h"
+#include "hc/eval/crossmodal_retrieval.h"
+#include "hc/eval/qualitative_report.h"
+#include "hc/eval/retrieval_embeddings.h"
+#include "hc/geometry/precision.h"
+#include "hc/geometry/root.h"
+#include "hc/io/csv.h"
+#include "hc/model/clip_bundle.h"
+#include "hc/model/tokenizer_files.h"
+#include "hc/tensor/device.h"
+
+namespace hc {
+namespace fs = std::filesystem;
+using json = nlohmann::ordered_json;
+
+namespace {
+
+const std::vector<std::string> kModes{"hierarchical", "qualitative", "crossmodal"};
+const std::vector<std::string> kRootModes{"empty", "origin", "mean"};
+
+bool is_root_mode(const std::string& value) {
+  return std::find(kRootModes.begin(), kRootModes.end(), value) != kRootModes.end();
+}
+
+// Wall time of each stage, in the order they ran.
+class StageTimer {
+ public:
+  void done(const std::string& stage) {
+    const auto now = std::chrono::steady_clock::now();
+    stages_[stage + "_s"] = std::chrono::duration<double>(now - last_).count();
+    last_ = now;
+  }
+  json to_json() const {
+    json out = stages_;
+    out["total_s"] = std::chrono::duration<double>(last_ - start_).count();
+    return out;
+  }
+
+ private:
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point last_ = start_;
+  json stages_ = json::object();
+};
+
+RootOptions root_options(const RetrieveOptions& options) {
+  RootOptions root;
+  if (is_root_mode(options.root)) {
+    root.mode = options.root;
+  } else {
+    root.mode = "file";
+    root.file = options.root;
+    root.tensor = options.root_tensor;
+  }
+  return root;
+}
+
+// The model side of a run: the checkpoint and the embedding engine over it.
+struct ModelRun {
+  ClipBundle bundle;
+  EmbeddingEngine engine;
+
+  explicit ModelRun(const RetrieveOptions& options)
+      : bundle(open(options)), engine(bundle, embed_options(options)) {}
+
+  int64_t dim() const { return bundle.model->config().projection_dim; }
+
+  static ClipBundle open(const RetrieveOptions& options) {
+    ClipBundleOptions bundle;
+    bundle.architecture = options.architecture;
+    bundle.vocab = options.vocab;
+    bundle.preprocess = options.preprocess;
+    return open_clip_bundle(options.model, parse_device(options.device),
+                            parse_scalar_type(options.dtype), bundle);
+  }
+  static EmbedOptions embed_options(const RetrieveOptions& options) {
+    EmbedOptions embed;
+    embed.batch_size = options.batch_size;
+    embed.use_cache = options.cache;
+    embed.cache_dir = options.cache_dir;
+    return embed;
+  }
+};
+
+json identity_json(const ModelIdentity& identity) {
+  return {{"spec", identity.spec},
+          {"path", identity.path.string()},
+          {"name", identity.name},
+          {"architecture", identity.architecture},
+          {"sha256", identity.weights_sha256}};
+}
+
+json stats_json(const EmbeddingEngine& engine) {
+  const EmbedStats& stats = engine.stats();
+  return {{"batch_size", engine.options().batch_size},
+          {"cache", engine.cache_enabled() ? json(engine.options().cache_dir.string()) : json()},
+          {"text_forward_calls", stats.text_forward_calls},
+          {"image_forward_calls", stats.image_forward_calls},
+          {"texts_computed", stats.texts_computed},
+          {"texts_from_cache", stats.texts_from_cache},
+          {"images_computed", stats.images_computed},
+          {"images_from_cache", stats.images_from_cache}};
+}
+
+std::vector<fs::path> image_files(const HierarCapsSet& set, std::size_t count) {
+  std::vector<fs::path> files;
+  for (std::size_t i = 0; i < count; ++i) files.push_back(set.images[i].file);
+  return files;
+}
+
+HierarCapsSet load_set(const RetrieveOptions& options) {
+  HierarCapsSet set = load_hierarcaps(options.data);
+  if (!set.skipped.empty()) {
+    std::vector<int64_t> ids(set.missing_coco_ids.begin(),
+                             set.missing_coco_ids.begin() +
+                                 std::min<std::size_t>(5, set.missing_coco_ids.size()));
+    spdlog::warn("skipped {} rows of {} whose {} images are missing from {} (COCO ids {}{}); "
+                 "the result lists them under metrics.skipped",
+                 set.skipped.size(), set.source.string(), set.missing_coco_ids.size(),
+                 set.image_folder.string(), fmt::join(ids, ", "),
+                 ids.size() < set.missing_coco_ids.size() ? ", ..." : "");
+  }
+  return set;
+}
+
+// The tokenizer for the token-count baseline: the model's, else model.vocab / $HC_VOCAB.
+std::optional<ClipTokenizer> baseline_tokenizer(const RetrieveOptions& options,
+                                                const ModelRun* model) {
+  if (model != nullptr) return model->bundle.tokenizer;
+  const fs::path vocab = vocabulary_or_environment(options.vocab);
+  if (vocab.empty()) return std::nullopt;
+  return ClipTokenizer::load(vocab);
+}
+
+std::string recall_text(const std::vector<double>& values) {
+  std::vector<std::string> parts;
+  for (double v : values) parts.push_back(fmt::format("{:.3f}", v));
+  return fmt::format("{}", fmt::join(parts, "/"));
+}
+
+void log_crossmodal(const CrossModalRecall& recall, const std::string& what) {
+  spdlog::info("cross-modal retrieval ({}): R@{} text->image {}, image->text {}", what,
+               fmt::join(recall.ks, "/"), recall_text(recall.text_to_image),
+               recall_text(recall.image_to_text));
+}
+
+std::string optional_number(const json& value) {
+  return value.is_number() ? fmt::format("{:.4f}", value.get<double>()) : "n/a";
+}
+
+void run_hierarchical(const RetrieveOptions& options, RunResult& result) {
+  StageTimer timer;
+  const HierarCapsSet set = load_set(options);
+  timer.done("load_data");
+
+  std::unique_ptr<ModelRun> model;
+  json model_json = json::object();
+  if (!options.model.empty()) {
+    model = std::make_unique<ModelRun>(options);
+    model_json = identity_json(model->bundle.identity);
+    timer.done("load_model");
+  }
+
+  const auto rows = static_cast<int64_t>(set.rows.size());
+  at::Tensor text, images, root;
+  json root_json{{"mode", options.root}};
+  if (!options.embeddings.empty()) {
+    RetrievalEmbeddings given = read_retrieval_embeddings(options.embeddings, set);
+    if (model && model->dim() != given.dim) {
+      throw runtime_error(
+          "the model {} embeds into {} dimensions but {} holds {}-dimensional embeddings: they "
+          "cannot come from this model; give the model that made them, or leave --model out",
+          model->bundle.identity.name, model->dim(), options.embeddings.string(), given.dim);
+    }
+    text = given.text;
+    images = given.images;
+    if (options.root == "empty" && given.root.defined()) {
+      root = given.root;
+      root_json["source"] = options.embeddings.string() + ": root";
+    }
+    model_json["embeddings"] = {{"path", options.embeddings.string()},
+                                {"sha256", cached_sha256_file(options.embeddings)}};
+    timer.done("read_embeddings");
+  } else {
+    text = model->engine.embed_texts(set.texts()).reshape({rows, 4, -1});
+    timer.done("embed_texts");
+    images = model->engine.embed_images(image_files(set, set.images.size()));
+    timer.done("embed_images");
+  }
+  const int64_t dim = text.size(2);
+  if (!root.defined()) {
+    if (options.root == "empty" && !model) {
+      throw usage_error(
+          "{} has no 'root' tensor and retrieval.root=empty needs the model's embedding of the "
+          "empty string: give the model (--model), add 'root' [{}] to the file, or set "
+          "retrieval.root to origin, mean or a .safetensors file",
+          options.embeddings.string(), dim);
+    }
+    RootSources sources;
+    if (model) sources.empty_text_embedding = [&] { return model->engine.embed_texts({""}); };
+    sources.embeddings = [&] { return text.reshape({rows * 4, dim}); };
+    sources.dim = dim;
+    root = make_root(root_options(options), sources);
+    if (root.size(0) != dim) {
+      throw runtime_error("the root from {} has {} dimensions, the embeddings {}", options.root,
+                          root.size(0), dim);
+    }
+    root_json["source"] = model && options.root == "empty" ? "model: embedding of \"\""
+                                                           : options.root;
+    timer.done("root");
+  }
+
+  const at::Device device = parse_device(options.device);
+  const HierarchicalRetrievalResult retrieval = evaluate_hierarchical_retrieval(
+      text.to(device), images.to(device), root.to(device), set, options.retrieval.steps);
+  timer.done("metric");
+
+  const std::optional<ClipTokenizer> tokenizer = baseline_tokenizer(options, model.get());
+  json baselines = radius_baselines_json(set, tokenizer ? &*tokenizer : nullptr);
+  if (options.random_init) {
+    baselines["random_init"] =
+        random_init_json(random_init_baseline(model->bundle, set, root_options(options),
+                                              static_cast<uint64_t>(options.random_seed),
+                                              options.batch_size));
+  }
+  timer.done("baselines");
+
+  std::vector<int64_t> owners;
+  for (const auto& row : set.rows) owners.push_back(static_cast<int64_t>(row.image));
+  const CrossModalRecall recall = crossmodal_recall(
+      text.select(1, options.tier - 1).to(device), images.to(device), owners, options.ks);
+  timer.done("crossmodal");
+
+  json metrics = hierarchical_retrieval_json(retrieval, options.per_item);
+  metrics["baselines"] = baselines;
+  json crossmodal = crossmodal_json(recall);
+  crossmodal["tier"] = options.tier;
+  metrics["crossmodal"] = crossmodal;
+  for (auto& [key, value] : metrics.items()) result.metrics()[key] = value;
+
+  if (options.per_image_jsonl) {
+    const fs::path path = result.artefact_path("per_image.jsonl");
+    const json details = hierarchical_retrieval_json(retrieval, true);
+    AtomicFile file(path);
+    for (const auto& image : details["per_image"]) {
+      file.stream() << image.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+                    << '\n';
+    }
+    file.commit();
+    result.add_artefact(path, "per image: coco_id, file, precision, recall, predicted chain");
+  }
+  result.set_model(model_json);
+  result.set("device", device.str());
+  result.set("dtype", options.dtype);
+  result.set("root", root_json);
+  if (model) result.set("embedding", stats_json(model->engine));
+  timer.done("outputs");
+  result.set("timing", timer.to_json());
+
+  spdlog::info("HierarCaps {}: {} rows, {} images{}: precision {:.4f}  recall {:.4f}  d_corr {:.4f}",
+               set.source.filename().string(), retrieval.rows, retrieval.images,
+               set.skipped.empty() ? "" : fmt::format(" ({} rows skipped)", set.skipped.size()),
+               retrieval.precision, retrieval.recall, retrieval.d_corr);
+  spdlog::info("calibration, d_corr of radii without a model: char length {}, token count {}{}",
+               optional_number(baselines["char_length"]["d_corr"]),
+               optional_number(baselines["token_count"]["d_corr"]),
+               options.random_init
+                   ? fmt::format("; random-init model {:.4f}",
+                                 baselines["random_init"]["d_corr"].get<double>())
+                   : "");
+  log_crossmodal(recall, fmt::format("tier-{} texts vs their images", options.tier));
+}
+
+void run_qualitative(const RetrieveOptions& options, RunResult& result) {
+  StageTimer timer;
+  const HierarCapsSet set = load_set(options);
+  std::vector<std::string> candidates = load_hierarcaps_pairs(options.candidates).distinct_positive_texts();
+  if (options.max_candidates > 0 && candidates.size() > static_cast<std::size_t>(options.max_candidates)) {
+    candidates.resize(static_cast<std::size_t>(options.max_candidates));
+  }
+  const std::size_t image_count =
+      options.max_images > 0 ? std::min<std::size_t>(options.max_images, set.images.size())
+                             : set.images.size();
+  timer.done("load_data");
+
+  ModelRun model(options);
+  timer.done("load_model");
+  const at::Tensor texts = model.engine.embed_texts(candidates);
+  timer.done("embed_texts");
+  const at::Tensor images = model.engine.embed_images(image_files(set, image_count));
+  timer.done("embed_images");
+  RootSources sources;
+  sources.empty_text_embedding = [&] { return model.engine.embed_texts({""}); };
+  sources.embeddings = [&] { return texts; };
+  sources.dim = texts.size(1);
+  const at::Tensor root = make_root(root_options(options), sources);
+
+  const at::Device device = parse_device(options.device);
+  const HierarchicalChains chains = retrieve_hierarchical_chains(
+      texts.to(device), candidates, images.to(device), root.to(device), options.retrieval.steps);
+  timer.done("retrieval");
+
+  const std::vector<QualitativeItem> items =
+      qualitative_items(set, chains.chains, chains.scores, image_count);
+  const fs::path jsonl = result.artefact_path("chains.jsonl");
+  write_chains_jsonl(jsonl, items);
+  result.add_artefact(jsonl, "per image: predicted chain, scores and ground-truth hierarchies");
+  if (options.html) {
+    QualitativePageInfo info;
+    info.model = model.bundle.identity.name;
+    info.candidates = options.candidates.filename().string();
+    info.candidate_count = candidates.size();
+    info.steps = options.retrieval.steps;
+    info.thumbnail_size = options.thumbnail_size;
+    const fs::path html = result.artefact_path("chains.html");
+    write_chains_html(html, items, info);
+    result.add_artefact(html, "the predicted chains beside thumbnails and ground truth (HTML)");
+  }
+  timer.done("outputs");
+
+  std::size_t predictions = 0, in_truth = 0;
+  for (const auto& item : items) {
+    std::vector<std::string> truth;
+    for (const auto& chain : item.ground_truth) truth.insert(truth.end(), chain.begin(), chain.end());
+    predictions += item.chain.size();
+    for (const auto& text : item.chain) {
+      in_truth += std::find(truth.begin(), truth.end(), text) != truth.end() ? 1 : 0;
+    }
+  }
+  result.metrics()["images"] = items.size();
+  result.metrics()["candidates"] = candidates.size();
+  result.metrics()["steps"] = options.retrieval.steps;
+  result.metrics()["rmin"] = chains.rmin;
+  result.metrics()["rmax"] = chains.rmax;
+  result.metrics()["mean_chain_length"] =
+      items.empty() ? 0.0 : static_cast<double>(predictions) / static_cast<double>(items.size());
+  result.metrics()["predictions_in_ground_truth"] =
+      predictions == 0 ? 0.0 : static_cast<double>(in_truth) / static_cast<double>(predictions);
+  result.set_model(identity_json(model.bundle.identity));
+  result.set("device", device.str());
+  result.set("dtype", options.dtype);
+  result.set("embedding", stats_json(model.engine));
+  result.set("timing", timer.to_json());
+  spdlog::info("predicted chains of {} images over {} candidate texts -> {}", items.size(),
+               candidates.size(), result.run_dir().string());
+}
+
+bool is_hierarcaps_csv(const fs::path& csv) {
+  const CsvReader reader(csv);
+  return reader.find_column("captions") && reader.find_column("image_url");
+}
+
+void run_crossmodal(const RetrieveOptions& options, RunResult& result) {
+  StageTimer timer;
+  const bool hierarcaps = is_hierarcaps_csv(options.data.csv);
+  const ImageCaptions data =
+      hierarcaps ? hierarcaps_image_captions(load_set(options), options.tier)
+                 : load_image_captions(options.data.csv, options.image_column,
+                                       options.caption_column, options.data.images);
+  timer.done("load_data");
+  ModelRun model(options);
+  timer.done("load_model");
+  const at::Tensor texts = model.engine.embed_texts(data.captions);
+  timer.done("embed_texts");
+  const at::Tensor images = model.engine.embed_images(data.images);
+  timer.done("embed_images");
+  const at::Device device = parse_device(options.device);
+  const CrossModalRecall recall =
+      crossmodal_recall(texts.to(device), images.to(device), data.image_of_caption, options.ks);
+  timer.done("metric");
+
+  json metrics = crossmodal_json(recall);
+  metrics["format"] = hierarcaps ? "hierarcaps" : "captions";
+  if (hierarcaps) metrics["tier"] = options.tier;
+  for (auto& [key, value] : metrics.items()) result.metrics()[key] = value;
+  result.set_model(identity_json(model.bundle.identity));
+  result.set("device", device.str());
+  result.set("dtype", options.dtype);
+  result.set("embedding", stats_json(model.engine));
+  result.set("timing", timer.to_json());
+  log_crossmodal(recall, fmt::format("{} captions, {} images", recall.captions, recall.images));
+}
+
+}  // namespace
+
+void RetrieveOptions::declare(ConfigSchema& schema) {
+  schema.add("mode", mode, "hierarchical (metrics), qualitative (chains over candidates) or "
+                           "crossmodal (R@K)")
+      .one_of(kModes);
+  schema.add("model.path", model, "CLIP model: folder, weights file or cached hub id");
+  schema.add("model.architecture", architecture, "builtin architecture of a bare OpenCLIP weights file");
+  schema.add("model.vocab", vocab, "tokenizer files when the checkpoint has none");
+  schema.add("model.preprocess", preprocess,
+             "image preprocessing: preset or preprocessor_config.json (default: the model's)");
+  schema.add("compute.device", device, "cpu, cuda or cuda:N");
+  schema.add("compute.dtype", dtype, "model dtype: fp32, fp16 or bf16")
+      .one_of({"fp32", "fp16", "bf16"});
+  schema.add("embeddings.file", embeddings,
+             "precomputed embeddings (text [rows,4,D], image [images,D], root [D]) instead of "
+             "a model")
+      .check([](const fs::path& p) { return p.empty() || detail::path_exists(p); },
+             "an existing .safetensors file");
+  data.declare(schema, "data");
+  retrieval.declare(schema, "retrieval");
+  schema.add("retrieval.root", root, "entailment root: empty, origin, mean or a .safetensors file")
+      .check([](const std::string& v) { return is_root_mode(v) || detail::path_exists(v); },
+             "empty, origin, mean or an existing .safetensors file");
+  schema.add("retrieval.root_tensor", root_tensor,
+             "tensor of the root file (default: its only 1-D tensor)");
+  schema.add("model.batch_size", batch_size, "texts or images per forward pass").check_positive();
+  schema.add("model.cache", cache, "use the on-disk embedding cache");
+  schema.add("model.cache_dir", cache_dir, "embedding cache folder (default: $HC_CACHE_DIR/embeddings)");
+  schema.add("baselines.random_init", random_init,
+             "also report d_corr of a randomly initialised model of the same architecture");
+  schema.add("baselines.random_seed", random_seed, "seed of that random model").check_non_negative();
+  schema.add("crossmodal.ks", ks, "K values of Recall@K").check_positive();
+  schema.add("crossmodal.tier", tier, "HierarCaps tier used as the caption (1 general .. 4)")
+      .check_range(1, 4);
+  schema.add("crossmodal.image_column", image_column, "image column of a non-HierarCaps CSV");
+  schema.add("crossmodal.caption_column", caption_column, "caption column of a non-HierarCaps CSV");
+  schema.add("qualitative.candidates", candidates,
+             "candidate texts: a HierarCaps pairs CSV (hierarcaps_test_expanded.csv.gz)");
+  schema.add("qualitative.max_images", max_images, "images in the report (0 = all)")
+      .check_non_negative();
+  schema.add("qualitative.max_candidates", max_candidates,
+             "use only the first N distinct candidate texts (0 = all)")
+      .check_non_negative();
+  schema.add("qualitative.html", html, "also write the HTML page");
+  schema.add("qualitative.thumbnail_size", thumbnail_size, "longest side of thumbnails, pixels")
+      .check_positive();
+  schema.add("output.per_item", per_item,
+             "include the levels, per-image and per-row values in the result JSON");
+  schema.add("output.per_image_jsonl", per_image_jsonl, "write per_image.jsonl beside the result");
+}
+
+void RetrieveOptions::validate() const {
+  const bool has_model = !model.empty();
+  if (mode == "hierarchical") {
+    if (!has_model && embeddings.empty()) {
+      throw usage_error("mode hierarchical needs a model (--model, model.path) or embeddings "
+                        "(--embeddings, embeddings.file)");
+    }
+    if (embeddings.empty() && data.images.empty()) {
+      throw usage_error("data.images: the image folder is needed to embed the images (--images); "
+                        "only an embeddings file (--embeddings) does without it");
+    }
+  } else {
+    if (!has_model) throw usage_error("mode {} needs a model (--model, model.path)", mode);
+    if (!embeddings.empty()) {
+      throw usage_error("embeddings.file is used by mode hierarchical only, not by mode {}", mode);
+    }
+  }
+  if (mode == "qualitative") {
+    if (candidates.empty()) {
+      throw usage_error("mode qualitative needs qualitative.candidates (--candidates), e.g. "
+                        "hierarcaps_test_expanded.csv.gz");
+    }
+    if (data.images.empty()) {
+      throw usage_error("mode qualitative needs the image folder (--images, data.images)");
+    }
+  }
+  if (random_init && !has_model) {
+    throw usage_error("baselines.random_init needs the model whose architecture it copies "
+                      "(--model, model.path)");
+  }
+}
+
+void run_retrieve(const RetrieveOptions& options, RunResult& result) {
+  options.validate();
+  set_torch_threads(requested_threads());
+  if (options.mode == "qualitative") {
+    run_qualitative(options, result);
+  } else if (options.mode == "crossmodal") {
+    run_crossmodal(options, result);
+  } else {
+    run_hierarchical(options, result);
+  }
+}
+
+}  // namespace hc
