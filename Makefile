@@ -41,5 +41,16 @@ demo: build
 bench: build
 	bash scripts/bench.sh $(BUILD) $(SHARED)
 
+# HyperLex (the paper's Table 1 HyperLex columns): make hyperlex MODEL=<folder|weights|hub id>.
+# One result per model under runs/hyperlex/; see docs/hc-eval-hyperlex.md.
+.PHONY: hyperlex
+hyperlex: MODEL ?= openai/clip-vit-base-patch32
+hyperlex: configure
+	cmake --build $(BUILD) -j $(JOBS) --target hc-eval-hyperlex
+	mkdir -p runs/hyperlex
+	$(BUILD)/bin/hc-eval-hyperlex --config configs/eval/hyperlex.yaml --model $(MODEL) \
+	  --data $(SHARED)/data/hyperlex/hyperlex-all.txt \
+	  --output runs/hyperlex/$(subst /,--,$(patsubst /%,%,$(patsubst %/,%,$(MODEL)))).json
+
 clean:
 	rm -rf $(BUILD) $(BUILD)-asan

@@ -1,0 +1,50 @@
+#pragma once
+// hc-eval-hyperlex: graded lexical entailment with the Radial Embedding geometry (METHOD.md
+// section 4). Every distinct word is embedded once inside the prompt (or the template
+// ensemble), the root is taken in the configured mode, each pair (WORD1, WORD2) is scored
+// -Xi(e(WORD2), e(WORD1)), and Spearman's rho against the gold ratings is reported over all
+// pairs, the nouns and the verbs, with the mean score per relation type and the baselines.
+#include <string>
+#include <vector>
+
+#include "hc/data/hyperlex.h"
+#include "hc/eval/hyperlex_embeddings.h"
+#include "hc/geometry/root.h"
+#include "hc/text/prompt_templates.h"
+
+namespace hc {
+
+class ConfigSchema;
+struct CommonOptions;
+
+// The model the words are embedded with (keys model.*).
+struct HyperLexModelOptions {
+  std::string path;                 // folder, weights file or cached hub id
+  std::string architecture;         // builtin config name for a bare OpenCLIP weights file
+  std::filesystem::path vocab;      // tokenizer files when the checkpoint has none
+  int batch_size = 256;             // texts per forward pass
+  bool cache = true;                // the on-disk embedding cache
+
+  void declare(ConfigSchema& schema, const std::string& section = "model");
+};
+
+struct HyperLexCommandOptions {
+  HyperLexOptions data;                 // hyperlex.*
+  PromptOptions prompt;                 // prompt.*
+  RootOptions root;                     // root.*
+  HyperLexModelOptions model;           // model.*
+  WordEmbeddingsOptions embeddings;     // embeddings.* (instead of model.path)
+  std::vector<std::string> baselines{"cosine", "genericness"};  // hyperlex.baselines
+  bool write_scores = false;            // hyperlex.write_scores: per-pair scores.jsonl artefact
+
+  void declare(ConfigSchema& schema);
+};
+
+// Loads the data (first, so a bad file fails before a model loads), embeds or reads the
+// embeddings, scores, and writes the result JSON (RunResult: --output, default
+// runs/hc-eval-hyperlex/<time>/result.json). Exactly one of model.path and embeddings.file must
+// be set (else a usage hc::Error).
+void run_hyperlex_command(const HyperLexCommandOptions& options, const CommonOptions& common,
+                          const ConfigSchema& schema);
+
+}  // namespace hc
