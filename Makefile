@@ -35,8 +35,21 @@ asan-test: deps
 	cd $(BUILD)-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 \
 	  ctest --output-on-failure -j $(JOBS)
 
-demo: build
+demo: configure
+	cmake --build $(BUILD) -j $(JOBS) --target hc-cli hc-retrieve
 	bash scripts/demo.sh $(BUILD) $(SHARED)
+
+# HierarCaps hierarchical retrieval (the paper's Table 1 HierarCaps columns):
+# make hierarcaps MODEL=<folder|weights|hub id>; one result per model under runs/hierarcaps/.
+# See docs/hc-retrieve.md.
+.PHONY: hierarcaps
+hierarcaps: MODEL ?= openai/clip-vit-base-patch32
+hierarcaps: HIERARCAPS ?= $(if $(wildcard $(SHARED)/data/hierarcaps/hierarcaps_test.csv),$(SHARED)/data/hierarcaps,data/downloads/hierarcaps)
+hierarcaps: configure
+	cmake --build $(BUILD) -j $(JOBS) --target hc-retrieve
+	$(BUILD)/bin/hc-retrieve --config configs/eval/hierarcaps.yaml --model $(MODEL) \
+	  --csv $(HIERARCAPS)/hierarcaps_test.csv --images $(HIERARCAPS)/test_imgs \
+	  --output runs/hierarcaps/$(subst /,--,$(patsubst /%,%,$(patsubst %/,%,$(MODEL))))/result.json
 
 bench: build
 	bash scripts/bench.sh $(BUILD) $(SHARED)
