@@ -72,11 +72,13 @@ double max_abs_diff(const std::vector<double>& a, const std::vector<double>& b) 
   return worst;
 }
 
-// Debian's chromium (scripts/install-deps.sh), or $HC_CHROMIUM.
+// $HC_CHROMIUM, else Debian's chromium (scripts/install-deps.sh) or another Chromium on PATH;
+// empty when none runs.
 std::string chromium_binary() {
-  if (const char* given = std::getenv("HC_CHROMIUM"); given && *given) return given;
-  for (const char* name : {"chromium", "chromium-browser", "google-chrome"}) {
-    if (hc::test::run_command(std::string("command -v ") + name).exit_code == 0) return name;
+  std::vector<std::string> names{"chromium", "chromium-browser", "google-chrome"};
+  if (const char* given = std::getenv("HC_CHROMIUM"); given && *given) names = {given};
+  for (const auto& name : names) {
+    if (hc::test::run_command("command -v '" + name + "'").exit_code == 0) return name;
   }
   return "";
 }
@@ -364,8 +366,12 @@ TEST_CASE("hc-retrieve qualitative: chains as JSONL and an HTML page Chromium re
   // Render the page as a person would see it. A missing browser fails: the page must be seen.
   const std::string chromium = chromium_binary();
   if (chromium.empty()) {
-    FAIL("chromium not found: install Debian's chromium (scripts/install-deps.sh does) or set "
-         "HC_CHROMIUM to a Chromium/Chrome binary");
+    const char* given = std::getenv("HC_CHROMIUM");
+    FAIL("chromium not found (" << (given && *given ? std::string("HC_CHROMIUM=") + given
+                                                    : std::string("looked for chromium, "
+                                                                  "chromium-browser, google-chrome on PATH"))
+                                << "): install Debian's chromium (scripts/install-deps.sh does) "
+                                   "or set HC_CHROMIUM to a Chromium or Chrome binary");
   }
   const fs::path html = dir / "report" / "chains.html";
   const fs::path png = dir / "page.png";
