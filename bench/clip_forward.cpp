@@ -83,13 +83,18 @@ double text_flops(const hc::ClipConfig& c) {
          2.0 * t.hidden_size * c.projection_dim;
 }
 
-double gemm_gflops(at::ScalarType dtype, double min_seconds) {
+struct GemmRate {
+  double gflops = 0;
+  double cpu_per_wall = 0;  // ~threads when the GEMM had the cores to itself
+};
+
+GemmRate gemm_rate(at::ScalarType dtype, double min_seconds) {
   const int64_t m = 1024, k = 768, n = 3072;
   const auto options = torch::TensorOptions().dtype(dtype);
   torch::Tensor a = torch::randn({m, k}).to(dtype), b = torch::randn({k, n}).to(dtype);
   torch::Tensor c = torch::empty({m, n}, options);
-  const double seconds = best_of([&] { torch::mm_out(c, a, b); }, min_seconds, 10).seconds;
-  return 2.0 * m * n * k / seconds / 1e9;
+  const Timing timing = best_of([&] { torch::mm_out(c, a, b); }, min_seconds, 10);
+  return {2.0 * m * n * k / timing.seconds / 1e9, timing.cpu_seconds / timing.seconds};
 }
 
 bool cpu_flag(const std::string& flag) {
@@ -142,7 +147,7 @@ nlohmann::json run_cases(const hc::ClipConfig& config, at::ScalarType dtype, dou
         input = torch::randint(1, 49000, {batch, kTextLength}, torch::kLong);
         input.select(1, kTextLength - 1).fill_(config.text.eos_token_id);
       }
-      const double gemm = gemm_gflops(dtype, 0.3);
+      const GemmRate gemm = gemm_rate(dtype, 0.3);
       const Timing timing = best_of(
           [&] {
             torch::InferenceMode guard;
@@ -163,11 +168,15 @@ nlohmann::json run_cases(const hc::ClipConfig& config, at::ScalarType dtype, dou
                        {image ? "images_per_s" : "texts_per_s", batch / seconds},
                        {"gflop_per_item", flops_per_item / 1e9},
                        {"gflops", gflops},
-                       {"gemm_gflops", gemm},
-                       {"fraction_of_gemm", gflops / gemm}});
+                       {"cpu_per_wall", timing.cpu_seconds / seconds},
+                       {"gemm_gflops", gemm.gflops},
+                       {"gemm_cpu_per_wall", gemm.cpu_per_wall},
+                       {"fraction_of_gemm", gflops / gemm.gflops}});
       std::cerr << tower << " " << hc::scalar_type_label(dtype) << " batch " << batch << ": "
                 << batch / seconds << " items/s, " << gflops << " GFLOP/s ("
-                << 100 * gflops / gemm << "% of GEMM)" << std::endl;
+                << 100 * gflops / gemm.gflops << "% of GEMM; CPU/wall "
+                << timing.cpu_seconds / seconds << " vs GEMM's " << gemm.cpu_per_wall << ")"
+                << std::endl;
     }
   }
   return cases;
@@ -203,9 +212,11 @@ int main(int argc, char** argv) {
       dtypes.push_back(dtype);
     }
     for (at::ScalarType dtype : dtypes) {
-      const double rate = gemm_gflops(dtype, min_seconds);
-      gemm[hc::scalar_type_label(dtype)] = {{"shape_mkn", {1024, 768, 3072}}, {"gflops", rate}};
-      std::cerr << "GEMM " << hc::scalar_type_label(dtype) << ": " << rate << " GFLOP/s"
+      const GemmRate rate = gemm_rate(dtype, min_seconds);
+      gemm[hc::scalar_type_label(dtype)] = {{"shape_mkn", {1024, 768, 3072}},
+                                            {"gflops", rate.gflops},
+                                            {"cpu_per_wall", rate.cpu_per_wall}};
+      std::cerr << "GEMM " << hc::scalar_type_label(dtype) << ": " << rate.gflops << " GFLOP/s"
                 << std::endl;
       for (auto& item : run_cases(config, dtype, min_seconds, batches)) cases.push_back(item);
     }
@@ -220,7 +231,9 @@ int main(int argc, char** argv) {
         {"flops", "2*M*N*K per matrix product (patch embedding, q/k/v/out, attention scores "
                   "and context, MLP, projections); texts at 77 tokens"},
         {"timing", "best of >= 3 repeats after a warm-up, at least MIN_SECONDS per case; "
-                   "fraction_of_gemm against gemm_gflops measured just before the case"},
+                   "fraction_of_gemm against gemm_gflops measured just before the case; on a shared "
+                   "machine compare cpu_per_wall with gemm_cpu_per_wall (unequal = unequal "
+                   "shares of the cores)"},
         {"parallel", at::get_parallel_info()},
         {"environment", environment()},
         {"cpu_avx512_bf16", cpu_flag("avx512_bf16")},
