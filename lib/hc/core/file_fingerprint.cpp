@@ -112,7 +112,7 @@ std::string cached_sha256_file(const fs::path& path, const fs::path& cache_dir) 
   const int64_t started = now_ns();
   // Only worth a line for files that take a while (~1 s per GB).
   spdlog::log(before.size > (int64_t{256} << 20) ? spdlog::level::info : spdlog::level::debug,
-              "computing the SHA-256 of {} ({:.1f} MB; memoised for later runs)", before.path,
+              "computing the SHA-256 of {} ({:.1f} MB)", before.path,
               static_cast<double>(before.size) / 1e6);
   std::string digest = sha256_file(before.path);
   const FileStamp after = stamp_of(path);

@@ -59,6 +59,10 @@ void copy_file_atomically(const fs::path& from, const fs::path& to) {
   std::error_code ec;
   fs::copy_file(from, out.temp_path(), fs::copy_options::overwrite_existing, ec);
   if (ec) throw runtime_error("cannot copy {} to {}: {}", from.string(), to.string(), ec.message());
+  // The copy keeps the source's mode; a read-only source (a shared data folder) must not make
+  // the new checkpoint's files read-only.
+  fs::permissions(out.temp_path(), fs::perms::owner_read | fs::perms::owner_write,
+                  fs::perm_options::add, ec);
   out.commit();
 }
 
