@@ -21,7 +21,7 @@ using Catch::Matchers::Contains;
 using hc::test::shared_path;
 using hc::test::TempDir;
 
-std::string quoted(const fs::path& path) { return "'" + path.string() + "'"; }
+using hc::test::quoted;
 
 fs::path fixture_model() { return shared_path("fixtures/model/tiny-quickgelu"); }
 

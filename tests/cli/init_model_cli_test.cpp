@@ -17,7 +17,7 @@ namespace {
 namespace fs = std::filesystem;
 using Catch::Matchers::Contains;
 
-std::string quoted(const fs::path& path) { return "'" + path.string() + "'"; }
+using hc::test::quoted;
 
 fs::path openai_vocab() {
   return hc::test::shared_path("data/clip-tokenizer/bpe_simple_vocab_16e6.txt.gz");

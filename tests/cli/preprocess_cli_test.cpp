@@ -13,7 +13,7 @@ namespace {
 namespace fs = std::filesystem;
 using Catch::Matchers::Contains;
 
-std::string quoted(const fs::path& path) { return "'" + path.string() + "'"; }
+using hc::test::quoted;
 
 hc::test::CommandResult preprocess(const std::string& arguments) {
   return hc::test::run_command(hc::test::binary("hc") + " preprocess " + arguments);

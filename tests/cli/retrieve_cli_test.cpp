@@ -24,7 +24,7 @@ using nlohmann::json;
 using hc::test::shared_path;
 using hc::test::TempDir;
 
-std::string quoted(const fs::path& path) { return "'" + path.string() + "'"; }
+using hc::test::quoted;
 
 fs::path tiny_model() { return shared_path("fixtures/model/tiny-quickgelu"); }
 fs::path test_images() { return shared_path("data/hierarcaps/test_imgs"); }

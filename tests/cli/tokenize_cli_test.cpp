@@ -12,7 +12,7 @@ namespace {
 namespace fs = std::filesystem;
 using Catch::Matchers::Contains;
 
-std::string quoted(const fs::path& path) { return "'" + path.string() + "'"; }
+using hc::test::quoted;
 
 std::string vocab_folder() { return quoted(hc::test::shared_path("data/clip-tokenizer")); }
 

@@ -68,6 +68,8 @@ CommandResult run_command(const std::string& command_line) {
   return result;
 }
 
+std::string quoted(const fs::path& path) { return "'" + path.string() + "'"; }
+
 std::string binary(const std::string& name) { return std::string(HC_TEST_BIN_DIR) + "/" + name; }
 
 }  // namespace hc::test

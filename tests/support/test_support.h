@@ -32,6 +32,9 @@ struct CommandResult {
 };
 CommandResult run_command(const std::string& command_line);
 
+// A path single-quoted for a shell command line.
+std::string quoted(const std::filesystem::path& path);
+
 // The path of a built binary (build/bin/NAME).
 std::string binary(const std::string& name);
 
