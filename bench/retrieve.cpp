@@ -207,19 +207,19 @@ int main(int argc, char** argv) {
     hc::init_model(init);
 
     hc::RetrieveOptions options;
-    options.model = init.out.string();
+    options.model.path = init.out.string();
     options.data.csv = write_subset(shared, scratch / "rows.csv", rows);
     options.data.images = shared / "data/hierarcaps/test_imgs";
     const hc::HierarCapsSet set = hc::load_hierarcaps(options.data);
-    const hc::ClipBundle bundle = hc::open_clip_bundle(options.model, at::kCPU, at::kFloat);
+    const hc::ClipBundle bundle = hc::open_clip_bundle(options.model.path, at::kCPU, at::kFloat);
 
     // Interleaved REPEATS times, the fastest of each kept: other work on a shared machine
     // inflates single runs. Each whole run starts with an empty cache.
     nlohmann::json forward, cold;
     std::vector<double> forward_runs, cold_runs;
     for (int run = 0; run < repeats; ++run) {
-      const nlohmann::json f = forward_only(bundle, set, options.batch_size);
-      options.cache_dir = scratch / ("cache-" + std::to_string(run));
+      const nlohmann::json f = forward_only(bundle, set, options.model.batch_size);
+      options.model.cache_dir = scratch / ("cache-" + std::to_string(run));
       const nlohmann::json w = whole_run(options, scratch / "cold" / "result.json");
       forward_runs.push_back(f["seconds"]);
       cold_runs.push_back(w["seconds"]);
@@ -232,7 +232,7 @@ int main(int argc, char** argv) {
     result["model"] = "ViT-B-32 (random, seed 0)";
     result["device"] = "cpu";
     result["dtype"] = "fp32";
-    result["batch_size"] = options.batch_size;
+    result["batch_size"] = options.model.batch_size;
     result["rows"] = set.rows.size();
     result["torch_threads"] = at::get_num_threads();
     result["whole_run"] = cold;

@@ -94,7 +94,7 @@ TEST_CASE("hc embed writes text and image embeddings in input order with a sidec
   REQUIRE(fs::exists(sidecar));
   const auto json = nlohmann::json::parse(hc::test::read_bytes(sidecar));
   CHECK(json["model"]["name"] == "tiny-quickgelu");
-  CHECK(json["model"]["weights_sha256"].get<std::string>().size() == 64);
+  CHECK(json["model"]["sha256"].get<std::string>().size() == 64);
   CHECK(json["settings"]["normalised"] == true);
   CHECK(json["settings"]["batch_size"] == 2);
   CHECK(json["inputs"]["text_embeds"]["texts"].size() == 4);

@@ -16,6 +16,7 @@
 #include "hc/embed/inputs.h"
 #include "hc/io/safetensors.h"
 #include "hc/model/clip_bundle.h"
+#include "hc/model/model_options.h"
 #include "hc/tensor/device.h"
 #include "hc/tensor/safetensors_tensor.h"
 
@@ -28,14 +29,6 @@ namespace {
 bool ends_with(const std::string& text, const std::string& suffix) {
   return text.size() >= suffix.size() &&
          text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-ordered_json identity_json(const ModelIdentity& identity) {
-  return ordered_json{{"spec", identity.spec},
-                      {"path", identity.path.string()},
-                      {"name", identity.name},
-                      {"architecture", identity.architecture},
-                      {"weights_sha256", identity.weights_sha256}};
 }
 
 ordered_json shape_json(const at::Tensor& tensor) { return ordered_json(tensor.sizes().vec()); }
@@ -120,7 +113,7 @@ void run_embed(const EmbedCommandOptions& options) {
       {"git_sha", git_sha()},
       {"elapsed_s", elapsed.count()},
       {"output", options.output},
-      {"model", identity_json(bundle.identity)},
+      {"model", model_identity_json(bundle.identity)},
       {"settings", settings},
       {"inputs", inputs},
       {"stats",

@@ -65,16 +65,12 @@ EmbeddedWords embed_with_model(const HyperLexCommandOptions& options, const Comm
   const c10::ScalarType dtype = parse_scalar_type(common.dtype);
   set_torch_threads(common.threads);
   const auto opening = std::chrono::steady_clock::now();
-  ClipBundleOptions bundle_options;
-  bundle_options.architecture = options.model.architecture;
-  bundle_options.vocab = options.model.vocab;
-  const ClipBundle bundle = open_clip_bundle(options.model.path, device, dtype, bundle_options);
+  const ClipBundle bundle =
+      open_clip_bundle(options.model.path, device, dtype, options.model.bundle_options());
   const double load_model_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - opening).count();
 
-  EmbedOptions embed_options;
-  embed_options.batch_size = options.model.batch_size;
-  embed_options.use_cache = options.model.cache;
+  EmbedOptions embed_options = options.model.embed_options();
   embed_options.threads = common.threads;
   EmbeddingEngine engine(bundle, embed_options);
   spdlog::info("embedding {} words in {} prompt template{} with {}", set.words.size(),
@@ -98,11 +94,7 @@ EmbeddedWords embed_with_model(const HyperLexCommandOptions& options, const Comm
   embedded.root = make_root(options.root, sources);
 
   const ModelIdentity& id = bundle.identity;
-  embedded.model = {{"spec", id.spec},
-                    {"path", id.path.string()},
-                    {"name", id.name},
-                    {"architecture", id.architecture},
-                    {"sha256", id.weights_sha256}};
+  embedded.model = model_identity_json(id);
   embedded.prompt = {{"templates", templates.templates()},
                      {"source", templates.source()},
                      {"ensemble", templates.size() > 1}};
@@ -165,15 +157,6 @@ void write_scores(RunResult& result, const HyperLexSet& set, const std::vector<d
 }
 
 }  // namespace
-
-void HyperLexModelOptions::declare(ConfigSchema& schema, const std::string& section) {
-  schema.add(section + ".path", path, "model folder, weights file or cached hub id");
-  schema.add(section + ".architecture", architecture,
-             "builtin architecture of a bare OpenCLIP weights file (e.g. ViT-B-32)");
-  schema.add(section + ".vocab", vocab, "tokenizer files when the checkpoint has none");
-  schema.add(section + ".batch_size", batch_size, "texts per forward pass").check_positive();
-  schema.add(section + ".cache", cache, "use the on-disk embedding cache");
-}
 
 void HyperLexCommandOptions::declare(ConfigSchema& schema) {
   data.declare(schema, "hyperlex");

@@ -12,27 +12,25 @@
 #include "hc/geometry/root.h"
 #include "hc/text/prompt_templates.h"
 
+#include "hc/model/model_options.h"
+
 namespace hc {
 
 class ConfigSchema;
 struct CommonOptions;
 
-// The model the words are embedded with (keys model.*).
-struct HyperLexModelOptions {
-  std::string path;                 // folder, weights file or cached hub id
-  std::string architecture;         // builtin config name for a bare OpenCLIP weights file
-  std::filesystem::path vocab;      // tokenizer files when the checkpoint has none
-  int batch_size = 256;             // texts per forward pass
-  bool cache = true;                // the on-disk embedding cache
-
-  void declare(ConfigSchema& schema, const std::string& section = "model");
-};
+// Words are short and many: larger text batches than the default.
+inline ModelOptions words_model() {
+  ModelOptions options;
+  options.batch_size = 256;
+  return options;
+}
 
 struct HyperLexCommandOptions {
   HyperLexOptions data;                 // hyperlex.*
   PromptOptions prompt;                 // prompt.*
   RootOptions root;                     // root.*
-  HyperLexModelOptions model;           // model.*
+  ModelOptions model = words_model();  // model.*
   WordEmbeddingsOptions embeddings;     // embeddings.* (instead of model.path)
   std::vector<std::string> baselines{"cosine", "genericness"};  // hyperlex.baselines
   bool write_scores = false;            // hyperlex.write_scores: per-pair scores.jsonl artefact

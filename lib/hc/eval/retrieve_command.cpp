@@ -87,29 +87,13 @@ struct ModelRun {
   int64_t dim() const { return bundle.model->config().projection_dim; }
 
   static ClipBundle open(const RetrieveOptions& options) {
-    ClipBundleOptions bundle;
-    bundle.architecture = options.architecture;
-    bundle.vocab = options.vocab;
-    bundle.preprocess = options.preprocess;
-    return open_clip_bundle(options.model, parse_device(options.device),
-                            parse_scalar_type(options.dtype), bundle);
+    return open_clip_bundle(options.model.path, parse_device(options.device),
+                            parse_scalar_type(options.dtype), options.model.bundle_options());
   }
   static EmbedOptions embed_options(const RetrieveOptions& options) {
-    EmbedOptions embed;
-    embed.batch_size = options.batch_size;
-    embed.use_cache = options.cache;
-    embed.cache_dir = options.cache_dir;
-    return embed;
+    return options.model.embed_options();
   }
 };
-
-json identity_json(const ModelIdentity& identity) {
-  return {{"spec", identity.spec},
-          {"path", identity.path.string()},
-          {"name", identity.name},
-          {"architecture", identity.architecture},
-          {"sha256", identity.weights_sha256}};
-}
 
 json stats_json(const EmbeddingEngine& engine) {
   const EmbedStats& stats = engine.stats();
@@ -148,7 +132,7 @@ HierarCapsSet load_set(const RetrieveOptions& options) {
 std::optional<ClipTokenizer> baseline_tokenizer(const RetrieveOptions& options,
                                                 const ModelRun* model) {
   if (model != nullptr) return model->bundle.tokenizer;
-  const fs::path vocab = vocabulary_or_environment(options.vocab);
+  const fs::path vocab = vocabulary_or_environment(options.model.vocab);
   if (vocab.empty()) return std::nullopt;
   return ClipTokenizer::load(vocab);
 }
@@ -176,9 +160,9 @@ void run_hierarchical(const RetrieveOptions& options, RunResult& result) {
 
   std::unique_ptr<ModelRun> model;
   json model_json = json::object();
-  if (!options.model.empty()) {
+  if (!options.model.path.empty()) {
     model = std::make_unique<ModelRun>(options);
-    model_json = identity_json(model->bundle.identity);
+    model_json = model_identity_json(model->bundle.identity);
     timer.done("load_model");
   }
 
@@ -242,7 +226,7 @@ void run_hierarchical(const RetrieveOptions& options, RunResult& result) {
     baselines["random_init"] =
         random_init_json(random_init_baseline(model->bundle, set, root_options(options),
                                               static_cast<uint64_t>(options.random_seed),
-                                              options.batch_size));
+                                              options.model.batch_size));
   }
   timer.done("baselines");
 
@@ -357,7 +341,7 @@ void run_qualitative(const RetrieveOptions& options, RunResult& result) {
       items.empty() ? 0.0 : static_cast<double>(predictions) / static_cast<double>(items.size());
   result.metrics()["predictions_in_ground_truth"] =
       predictions == 0 ? 0.0 : static_cast<double>(in_truth) / static_cast<double>(predictions);
-  result.set_model(identity_json(model.bundle.identity));
+  result.set_model(model_identity_json(model.bundle.identity));
   result.set("device", device.str());
   result.set("dtype", options.dtype);
   result.set("embedding", stats_json(model.engine));
@@ -394,7 +378,7 @@ void run_crossmodal(const RetrieveOptions& options, RunResult& result) {
   metrics["format"] = hierarcaps ? "hierarcaps" : "captions";
   if (hierarcaps) metrics["tier"] = options.tier;
   for (auto& [key, value] : metrics.items()) result.metrics()[key] = value;
-  result.set_model(identity_json(model.bundle.identity));
+  result.set_model(model_identity_json(model.bundle.identity));
   result.set("device", device.str());
   result.set("dtype", options.dtype);
   result.set("embedding", stats_json(model.engine));
@@ -408,11 +392,7 @@ void RetrieveOptions::declare(ConfigSchema& schema) {
   schema.add("mode", mode, "hierarchical (metrics), qualitative (chains over candidates) or "
                            "crossmodal (R@K)")
       .one_of(kModes);
-  schema.add("model.path", model, "CLIP model: folder, weights file or cached hub id");
-  schema.add("model.architecture", architecture, "builtin architecture of a bare OpenCLIP weights file");
-  schema.add("model.vocab", vocab, "tokenizer files when the checkpoint has none");
-  schema.add("model.preprocess", preprocess,
-             "image preprocessing: preset or preprocessor_config.json (default: the model's)");
+  model.declare(schema, "model");
   schema.add("compute.device", device, "cpu, cuda or cuda:N");
   schema.add("compute.dtype", dtype, "model dtype: fp32, fp16 or bf16")
       .one_of({"fp32", "fp16", "bf16"});
@@ -428,9 +408,6 @@ void RetrieveOptions::declare(ConfigSchema& schema) {
              "empty, origin, mean or an existing .safetensors file");
   schema.add("retrieval.root_tensor", root_tensor,
              "tensor of the root file (default: its only 1-D tensor)");
-  schema.add("model.batch_size", batch_size, "texts or images per forward pass").check_positive();
-  schema.add("model.cache", cache, "use the on-disk embedding cache");
-  schema.add("model.cache_dir", cache_dir, "embedding cache folder (default: $HC_CACHE_DIR/embeddings)");
   schema.add("baselines.random_init", random_init,
              "also report d_corr of a randomly initialised model of the same architecture");
   schema.add("baselines.random_seed", random_seed, "seed of that random model").check_non_negative();
@@ -455,7 +432,7 @@ void RetrieveOptions::declare(ConfigSchema& schema) {
 }
 
 void RetrieveOptions::validate() const {
-  const bool has_model = !model.empty();
+  const bool has_model = !model.path.empty();
   if (mode == "hierarchical") {
     if (!has_model && embeddings.empty()) {
       throw usage_error("mode hierarchical needs a model (--model, model.path) or embeddings "

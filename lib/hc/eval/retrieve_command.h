@@ -16,6 +16,8 @@
 #include "hc/data/hierarcaps.h"
 #include "hc/eval/hierarchical_retrieval.h"
 
+#include "hc/model/model_options.h"
+
 namespace hc {
 
 class ConfigSchema;
@@ -23,11 +25,7 @@ class RunResult;
 
 struct RetrieveOptions {
   std::string mode = "hierarchical";
-  // model.*: folder, weights file or cached hub id; empty with embeddings.file.
-  std::string model;
-  std::string architecture;          // model.architecture: builtin config of bare OpenCLIP weights
-  std::filesystem::path vocab;       // model.vocab: tokenizer when the checkpoint has none
-  std::string preprocess;            // model.preprocess: preset or preprocessor_config.json
+  ModelOptions model;                // model.*; model.path empty with embeddings.file
   std::string device = "cpu";        // compute.device
   std::string dtype = "fp32";        // compute.dtype
   std::filesystem::path embeddings;  // embeddings.file (retrieval_embeddings.h)
@@ -35,9 +33,6 @@ struct RetrieveOptions {
   HierarchicalRetrievalOptions retrieval;  // retrieval.steps
   std::string root = "empty";        // retrieval.root: empty, origin, mean or a .safetensors file
   std::string root_tensor;           // retrieval.root_tensor: the tensor in that file
-  int batch_size = 64;               // model.batch_size
-  bool cache = true;                 // model.cache
-  std::filesystem::path cache_dir;   // model.cache_dir (empty = the default)
   bool random_init = false;          // baselines.random_init
   int64_t random_seed = 0;           // baselines.random_seed
   std::vector<int> ks{1, 5, 10};     // crossmodal.ks
