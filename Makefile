@@ -7,7 +7,12 @@ GENERATOR  := $(if $(shell command -v ninja 2>/dev/null),-G Ninja,)
 JOBS       ?= $(shell nproc)
 CMAKE_ARGS ?=
 
-.PHONY: all deps configure build test demo bench asan-test clean
+# libgomp spin-waits by default, which on a small or shared CPU fights OpenBLAS's own threads
+# (ViT-B/32 forward 14x slower at batch 1, see docs/performance.md). It is read at process start,
+# so it is set here for everything make runs; export it yourself when running the binaries.
+export OMP_WAIT_POLICY ?= PASSIVE
+
+.PHONY: all deps configure build test demo bench asan-test hierarcaps hyperlex clean
 
 all: build
 
