@@ -48,7 +48,7 @@ void add_inspect(CLI::App& app) {
   sub->add_option("--arch", command->architecture,
                   "Architecture of a bare OpenCLIP weights file (e.g. ViT-B-32)");
   sub->add_flag("--json", command->json, "Print JSON instead of text");
-  add_common_options(*sub, command->common, false);
+  add_common_options(*sub, command->common, hc::CommonOptionSet{false, false, false});
   sub->callback([command] { run(*command); });
 }
 
