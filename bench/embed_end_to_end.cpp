@@ -34,22 +34,13 @@
 #include "hc/tensor/device.h"
 #include "hc/vision/preprocess.h"
 
+#include "stopwatch.h"
+
 namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-double process_cpu_seconds() {
-  timespec now{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now);
-  return static_cast<double>(now.tv_sec) + 1e-9 * static_cast<double>(now.tv_nsec);
-}
-
-struct Stopwatch {
-  Clock::time_point wall_start = Clock::now();
-  double cpu_start = process_cpu_seconds();
-  double wall() const { return std::chrono::duration<double>(Clock::now() - wall_start).count(); }
-  double cpu() const { return process_cpu_seconds() - cpu_start; }
-};
+using hc::bench::Stopwatch;
 
 struct HierarCaps {
   std::vector<std::string> texts;  // each row's 4 levels, general to specific

@@ -49,23 +49,13 @@
 #include "hc/tensor/safetensors_tensor.h"
 #include "hc/vision/preprocess.h"
 
+#include "stopwatch.h"
+
 namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-double cpu_seconds() {
-  timespec now{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now);
-  return static_cast<double>(now.tv_sec) + 1e-9 * static_cast<double>(now.tv_nsec);
-}
-
-struct Stopwatch {
-  Clock::time_point wall_start = Clock::now();
-  double cpu_start = cpu_seconds();
-  double wall() const { return std::chrono::duration<double>(Clock::now() - wall_start).count(); }
-  double cpu() const { return cpu_seconds() - cpu_start; }
-  nlohmann::json json() const { return {{"seconds", wall()}, {"cpu_seconds", cpu()}}; }
-};
+using hc::bench::Stopwatch;
 
 double median(std::vector<double> values) {
   std::sort(values.begin(), values.end());
