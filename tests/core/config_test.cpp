@@ -13,8 +13,8 @@
 
 #include <CLI/CLI.hpp>
 
-#include "hc/core/cli.h"
 #include "hc/core/config.h"
+#include "hc/core/config_layers.h"
 #include "hc/core/error.h"
 #include "test_support.h"
 
@@ -122,7 +122,8 @@ TEST_CASE("config: later files override earlier ones, --set overrides both") {
   REQUIRE(f.retrieval.steps == 20);
   REQUIRE(f.retrieval.root == "mean");
   REQUIRE(f.retrieval.margin == 0.25);
-  REQUIRE(f.data.csv == fs::path("data/a.csv"));
+  // Relative to the file that names it, not to the working directory.
+  REQUIRE(f.data.csv == (dir.path() / "data/a.csv").lexically_normal());
   REQUIRE(f.data.tiers == std::vector<int>{1, 2});
   REQUIRE(f.data.shuffle);
   REQUIRE(f.schema.origin("retrieval.steps") == local + ":3");
@@ -175,9 +176,9 @@ TEST_CASE("config: string and path values from --set are taken as typed") {
 
 TEST_CASE("config: a run needs no file when --set gives every required key") {
   Fixture f;
-  hc::CommonOptions options;
-  options.overrides = {"data.csv=rows.csv", "retrieval.steps=3"};
-  REQUIRE(hc::load_config(options, f.schema));
+  hc::ConfigLayers layers;
+  layers.overrides = {"data.csv=rows.csv", "retrieval.steps=3"};
+  hc::apply_config_layers(layers, f.schema);
   REQUIRE(f.data.csv == "rows.csv");
   REQUIRE(f.retrieval.steps == 3);
 }
@@ -437,62 +438,224 @@ TEST_CASE("config: describe lists every key with its type, default and help") {
   REQUIRE(text.find("(list of integers, default [1, 2, 3, 4])") != std::string::npos);
 }
 
-TEST_CASE("config: load_config layers --config files then --set, and handles --dump-config") {
+TEST_CASE("config: layers apply --config files, then flags, then --set") {
   hc::test::TempDir dir;
-  hc::CommonOptions options;
-  options.config_files = {write_yaml(dir, "a.yaml", "data: {csv: a.csv}\nretrieval: {steps: 5}\n"),
-                          write_yaml(dir, "b.yaml", "retrieval: {steps: 6}\n")};
-  options.overrides = {"retrieval.steps=7"};
+  hc::ConfigLayers layers;
+  layers.files = {write_yaml(dir, "a.yaml", "data: {csv: a.csv}\nretrieval: {steps: 5}\n"),
+                  write_yaml(dir, "b.yaml", "retrieval: {steps: 6, root: mean}\n")};
+  layers.flags = {{"--root", "retrieval.root", {"origin"}, false}};
+  layers.overrides = {"retrieval.steps=7"};
   {
     Fixture f;
-    REQUIRE(hc::load_config(options, f.schema));
+    hc::apply_config_layers(layers, f.schema);
     REQUIRE(f.retrieval.steps == 7);
-    REQUIRE(f.data.csv == "a.csv");
+    REQUIRE(f.retrieval.root == "origin");  // the flag beats the file
+    REQUIRE(f.data.csv == (dir.path() / "a.csv").lexically_normal());
+    REQUIRE(f.schema.origin("retrieval.root") == "--root origin");
   }
   {
     Fixture f;
-    options.dump_config = true;
-    options.config_files.clear();  // a template: the required key may be missing
-    std::ostringstream captured;
-    auto* old = std::cout.rdbuf(captured.rdbuf());
-    bool go_on = hc::load_config(options, f.schema);
-    std::cout.rdbuf(old);
-    REQUIRE_FALSE(go_on);
-    REQUIRE(captured.str().find("steps: 7") != std::string::npos);
+    layers.files.clear();  // a template (--dump-config): the required key may be missing
+    hc::apply_config_layers(layers, f.schema, /*validate=*/false);
+    REQUIRE(f.retrieval.steps == 7);
+    REQUIRE_THAT(usage_error_of([&] { hc::apply_config_layers(layers, f.schema); }),
+                 Contains("missing required key 'data.csv'"));
   }
   {
     Fixture f;
-    options.dump_config = false;
-    options.config_files = {(dir / "nope.yaml").string()};
-    REQUIRE_THAT(usage_error_of([&] { hc::load_config(options, f.schema); }), Contains("nope.yaml"));
+    layers.files = {(dir / "nope.yaml").string()};
+    REQUIRE_THAT(usage_error_of([&] { hc::apply_config_layers(layers, f.schema); }),
+                 Contains("nope.yaml"));
   }
 }
 
-TEST_CASE("config: command-line options bound to keys, and keys listed in --help") {
-  Fixture f;
-  CLI::App app{"test"};
-  hc::CommonOptions options;
-  hc::add_common_options(app, options);
-  hc::add_config_option(app, options, "--csv", "data.csv", "the rows to read");
-  hc::add_config_option(app, options, "--steps", "retrieval.steps", "radius levels");
-  hc::add_config_help(app, f.schema);
-  std::vector<std::string> argv{"test", "--csv", "rows.csv", "--steps", "9", "--set",
-                                "retrieval.steps=11"};
+namespace {
+// Keys with flags declared beside them, as tools declare them.
+struct FlaggedOptions {
+  fs::path csv;
+  int steps = 50;
+  bool skip = false;
+  bool cache = true;
+  std::vector<int> ks{1, 5};
+  std::vector<std::string> images;
+  void declare(hc::ConfigSchema& schema) {
+    schema.add("data.csv", csv, "the rows to read").flag("--csv");
+    schema.add("retrieval.steps", steps, "number of radius levels").flag("--steps,-s");
+    schema.add("data.skip", skip, "skip missing").flag("--skip-missing");
+    schema.add("model.cache", cache, "use the cache").flag_value("--no-cache", "false");
+    schema.add("crossmodal.ks", ks, "K values").check_positive().flag("--ks");
+    schema.add("inputs.images", images, "image files").flag("images");
+  }
+};
+
+// Parses argv (after the program name) into an app made the way tools make theirs.
+void parse(CLI::App& app, std::vector<std::string> argv) {
+  argv.insert(argv.begin(), "test");
   std::vector<char*> args;
   for (auto& a : argv) args.push_back(a.data());
   app.parse(static_cast<int>(args.size()), args.data());
-  REQUIRE(hc::load_config(options, f.schema));
-  REQUIRE(f.data.csv == "rows.csv");
-  REQUIRE(f.retrieval.steps == 11);  // --set has the last word
-  REQUIRE(f.schema.origin("data.csv") == "--csv rows.csv");
+}
+}  // namespace
+
+TEST_CASE("config: flags declared on keys become command-line options, listed in --help") {
+  FlaggedOptions options;
+  hc::ConfigSchema schema;
+  options.declare(schema);
+  hc::ConfigLayers layers;
+  CLI::App app{"test"};
+  hc::add_config_options(app, schema, layers);
+  hc::add_config_help(app, schema);
+  parse(app, {"--csv", "rows.csv", "-s", "9", "--skip-missing", "--no-cache", "--ks", "1,5",
+              "a.jpg", "--ks", "10", "b.jpg", "--set", "retrieval.steps=11"});
+  hc::apply_config_layers(layers, schema);
+  REQUIRE(options.csv == "rows.csv");  // relative to the working directory, as typed
+  REQUIRE(options.steps == 11);        // --set has the last word
+  REQUIRE(options.skip);
+  REQUIRE_FALSE(options.cache);
+  REQUIRE(options.ks == std::vector<int>{1, 5, 10});
+  REQUIRE(options.images == std::vector<std::string>{"a.jpg", "b.jpg"});
+  REQUIRE(schema.origin("data.csv") == "--csv rows.csv");
+  REQUIRE(schema.origin("model.cache") == "--no-cache false");
 
   std::string help = app.help();
   REQUIRE_THAT(help, Contains("--csv VALUE") && Contains("(config key data.csv)"));
+  REQUIRE_THAT(help, Contains("--no-cache") && Contains("(config key model.cache)"));
   REQUIRE_THAT(help, Contains("Config keys") && Contains("number of radius levels (integer, default 50)"));
 
-  Fixture g;
-  hc::CommonOptions bad;
-  bad.key_options = {{"--steps", "retrieval.steps", "many"}};
-  REQUIRE(usage_error_of([&] { hc::load_config(bad, g.schema); }) ==
+  FlaggedOptions bad_options;
+  hc::ConfigSchema bad;
+  bad_options.declare(bad);
+  hc::ConfigLayers bad_layers;
+  bad_layers.flags = {{"--steps", "retrieval.steps", {"many"}, false}};
+  REQUIRE(usage_error_of([&] { hc::apply_config_layers(bad_layers, bad); }) ==
           "--steps many: retrieval.steps: expected an integer, got 'many'");
+  bad_layers.flags = {{"--ks", "crossmodal.ks", {"1", "x: [y"}, true}};
+  REQUIRE_THAT(usage_error_of([&] { hc::apply_config_layers(bad_layers, bad); }),
+               StartsWith("--ks 1 x: [y: crossmodal.ks: invalid YAML value"));
+  bad_layers.flags = {{"--ks", "crossmodal.ks", {"1", "-2"}, true}};
+  REQUIRE(usage_error_of([&] { hc::apply_config_layers(bad_layers, bad); }) ==
+          "--ks 1 -2: crossmodal.ks[1]: expected a positive number, got -2");
+}
+
+namespace {
+// A record in a list, as training configs use them (learning-rate schedules, parameter groups).
+struct Group {
+  std::string match;
+  double lr = 1e-7;
+  std::optional<double> weight_decay;
+  fs::path init;
+  void declare(hc::ConfigSchema& schema) {
+    schema.add("match", match, "parameter names (glob)").check_non_empty();
+    schema.add("lr", lr, "learning rate").check_positive();
+    schema.add("weight_decay", weight_decay, "weight decay").check_non_negative();
+    schema.add("init", init, "initial values");
+  }
+};
+
+struct TrainOptions {
+  std::vector<Group> groups{Group{"text_model.*", 1e-6, std::nullopt, {}}};
+  std::map<std::string, std::vector<std::string>> grid;
+  std::map<std::string, double> lambdas{{"p", 10.0}, {"e", 1.0}};
+  std::string model = "openai/clip-vit-base-patch32";
+  void declare(hc::ConfigSchema& schema) {
+    schema.add_list("train.groups", groups, "parameter groups").check_non_empty();
+    schema.add("ablation.grid", grid, "config keys and the values to try");
+    schema.add("loss.lambdas", lambdas, "loss weights").check_non_negative();
+    schema.add("model.path", model, "model folder or hub id").relative_to_config();
+  }
+};
+}  // namespace
+
+TEST_CASE("config: lists of records and maps, with errors naming the element") {
+  hc::test::TempDir dir;
+  TrainOptions options;
+  hc::ConfigSchema schema;
+  options.declare(schema);
+  REQUIRE(schema.to_json()["train"]["groups"][0]["lr"] == 1e-6);  // the default list
+  const auto file = write_yaml(dir, "train.yaml",
+                               "train:\n"
+                               "  groups:\n"
+                               "    - {match: 'text_model.*', lr: 1.0e-5}\n"
+                               "    - match: text_projection\n"
+                               "      weight_decay: 0\n"
+                               "      init: weights/p.safetensors\n"
+                               "ablation:\n"
+                               "  grid:\n"
+                               "    loss.lambda_p: [0, 10]\n"
+                               "    root.mode: [origin, empty]\n"
+                               "loss:\n"
+                               "  lambdas: {p: 0.5}\n");
+  schema.load_file(file);
+  schema.validate();
+  REQUIRE(options.groups.size() == 2);
+  CHECK(options.groups[0].match == "text_model.*");
+  CHECK(options.groups[0].lr == 1e-5);
+  CHECK_FALSE(options.groups[0].weight_decay.has_value());
+  CHECK(options.groups[1].lr == 1e-7);  // each record starts from its defaults
+  CHECK(options.groups[1].weight_decay == 0.0);
+  CHECK(options.groups[1].init == (dir.path() / "weights/p.safetensors").lexically_normal());
+  CHECK(options.grid.at("loss.lambda_p") == std::vector<std::string>{"0", "10"});
+  CHECK(options.grid.at("root.mode") == std::vector<std::string>{"origin", "empty"});
+  CHECK(options.lambdas == std::map<std::string, double>{{"p", 0.5}});
+
+  // The dump loads back to the same.
+  TrainOptions again;
+  hc::ConfigSchema reloaded;
+  again.declare(reloaded);
+  reloaded.load_text(schema.to_yaml(), "dump.yaml");
+  CHECK(again.groups.size() == 2);
+  CHECK(again.groups[1].init == options.groups[1].init);
+  CHECK(again.grid == options.grid);
+
+  // Each error from a fresh schema.
+  auto error_of = [](const std::string& yaml) {
+    return usage_error_of([&] {
+      TrainOptions bad;
+      hc::ConfigSchema errors;
+      bad.declare(errors);
+      errors.load_text(yaml, "t.yaml");
+      errors.validate();
+    });
+  };
+  CHECK(error_of("train:\n  groups:\n    - {match: a}\n    - {match: b, lr: fast}\n") ==
+        "t.yaml:4: train.groups[1].lr: expected a number, got 'fast'");
+  CHECK(error_of("train:\n  groups:\n    - {match: a, lrr: 1}\n") ==
+        "t.yaml:3: unknown key 'train.groups[0].lrr'; valid keys under 'train.groups[0]': "
+        "init, lr, match, weight_decay (did you mean 'train.groups[0].lr'?)");
+  CHECK(error_of("train:\n  groups:\n    - {match: a, lr: -1}\n") ==
+        "t.yaml:3: train.groups[0].lr: expected a positive number, got -1");
+  CHECK(error_of("train:\n  groups: {match: a}\n") ==
+        "t.yaml:2: train.groups: expected a list of sections (maps), got a section (map)");
+  CHECK(error_of("train:\n  groups: [3]\n") ==
+        "t.yaml:2: train.groups[0]: expected a section with keys init, lr, match, weight_decay, "
+        "got '3'");
+  CHECK(error_of("train:\n  groups: []\n") ==
+        "t.yaml:2: train.groups: expected a non-empty list, got []");
+  CHECK(error_of("loss:\n  lambdas: {p: x}\n") ==
+        "t.yaml:2: loss.lambdas[p]: expected a number, got 'x'");
+  CHECK(error_of("loss:\n  lambdas: [1]\n") ==
+        "t.yaml:2: loss.lambdas: expected a map of names to values, got a list");
+  CHECK(error_of("loss:\n  lambdas: {p: -1}\n") ==
+        "t.yaml:2: loss.lambdas[p]: expected a number >= 0, got -1");
+}
+
+TEST_CASE("config: a path-or-name key is relative to its config file only when it reads as a path") {
+  hc::test::TempDir dir;
+  fs::create_directories(dir / "configs" / "local-model");
+  auto check = [&](const std::string& value) {
+    TrainOptions options;
+    hc::ConfigSchema schema;
+    options.declare(schema);
+    schema.load_file(write_yaml(dir, "configs/m.yaml", "model:\n  path: " + value + "\n"));
+    return options.model;
+  };
+  CHECK(check("openai/clip-vit-base-patch32") == "openai/clip-vit-base-patch32");  // a hub id
+  CHECK(check("local-model") == (dir.path() / "configs/local-model").string());     // exists there
+  CHECK(check("../models/x") == (dir.path() / "models/x").string());                // says so
+  CHECK(check("/abs/model") == "/abs/model");
+  TrainOptions options;
+  hc::ConfigSchema schema;
+  options.declare(schema);
+  schema.apply_override("model.path=../models/x");  // the command line: as typed
+  CHECK(options.model == "../models/x");
 }

@@ -17,7 +17,6 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "hc/core/cli.h"
 #include "hc/core/error.h"
 
 namespace hc {
@@ -30,6 +29,9 @@ struct ConfigSource {
   std::string name;
   bool has_lines = false;
   std::map<std::string, std::string> assigned;  // key -> where, to catch duplicates in a file
+  // A config file's folder: relative paths in the file are relative to it. Empty for --set and
+  // command-line flags, whose paths are relative to the working directory.
+  fs::path base_dir;
 };
 }  // namespace detail
 
@@ -175,9 +177,26 @@ void parse(const YAML::Node& node, std::string& out, const Context& context,
   out = node.Scalar();
 }
 
+// A relative path from a config file, taken relative to the file's folder.
+fs::path relative_to_source(const fs::path& path, const Source& source) {
+  if (path.empty() || path.is_absolute() || source.base_dir.empty()) return path;
+  return (source.base_dir / path).lexically_normal();
+}
+
+// A string that may be a path or a name (a model folder or a hub id): taken as a path relative
+// to the config file when it says so ("./x", "../x") or names something there.
+std::string relative_name_to_source(const std::string& text, const Source& source) {
+  if (text.empty() || source.base_dir.empty() || fs::path(text).is_absolute()) return text;
+  const bool says_relative = text.rfind("./", 0) == 0 || text.rfind("../", 0) == 0;
+  const fs::path candidate = (source.base_dir / text).lexically_normal();
+  std::error_code ignored;
+  if (says_relative || fs::exists(candidate, ignored)) return candidate.string();
+  return text;
+}
+
 void parse(const YAML::Node& node, fs::path& out, const Context& context, const std::string& sub) {
   if (!node.IsScalar()) mismatch(context, node, sub, "a path");
-  out = expand_environment(node.Scalar(), context, node);
+  out = relative_to_source(expand_environment(node.Scalar(), context, node), context.source);
 }
 
 template <typename T>
@@ -201,6 +220,10 @@ void parse(const YAML::Node& node, std::vector<T>& out, const Context& context,
 }
 
 template <typename T>
+void parse(const YAML::Node& node, std::map<std::string, T>& out, const Context& context,
+           const std::string& sub);
+
+template <typename T>
 void parse(const YAML::Node& node, std::optional<T>& out, const Context& context,
            const std::string& sub) {
   if (node.IsNull()) {
@@ -210,6 +233,29 @@ void parse(const YAML::Node& node, std::optional<T>& out, const Context& context
   T value;
   parse(node, value, context, sub);
   out = std::move(value);
+}
+
+template <typename T>
+void parse(const YAML::Node& node, std::map<std::string, T>& out, const Context& context,
+           const std::string& sub) {
+  if (node.IsNull()) {  // `grid:` with nothing under it: an empty map
+    out.clear();
+    return;
+  }
+  if (!node.IsMap()) mismatch(context, node, sub, "a map of names to values");
+  std::map<std::string, T> values;
+  for (const auto& pair : node) {
+    YAML::Node name = pair.first;
+    YAML::Node value = pair.second;
+    if (!name.IsScalar()) mismatch(context, name, sub, "a name as map key");
+    const std::string element = fmt::format("{}[{}]", sub, name.Scalar());
+    if (values.count(name.Scalar())) {
+      throw usage_error("{}: {}{}: duplicate name", where(context.source, name), context.key,
+                        element);
+    }
+    parse(value, values[name.Scalar()], context, element);
+  }
+  out = std::move(values);
 }
 
 // --- type names, JSON and YAML output ---------------------------------------------------
@@ -233,6 +279,16 @@ template <typename T>
 struct TypeName<std::optional<T>> {
   static std::string get() { return "optional " + TypeName<T>::get(); }
 };
+template <typename T>
+struct TypeName<std::map<std::string, T>> {
+  static std::string get() {
+    if constexpr (is_config_scalar_v<T>) {
+      return "map of names to " + plural_name<T>();
+    } else {
+      return "map of names to lists of " + plural_name<typename T::value_type>();
+    }
+  }
+};
 
 template <typename T>
 json to_json_value(const T& value) {
@@ -253,6 +309,12 @@ json to_json_value(const std::vector<T>& values) {
 template <typename T>
 json to_json_value(const std::optional<T>& value) {
   return value ? to_json_value(*value) : json(nullptr);
+}
+template <typename T>
+json to_json_value(const std::map<std::string, T>& values) {
+  json object = json::object();
+  for (const auto& [name, value] : values) object[name] = to_json_value(value);
+  return object;
 }
 
 // Doubles as the shortest text that reads back exactly, in YAML's spelling of the specials.
@@ -283,6 +345,15 @@ void emit(YAML::Emitter& out, const std::vector<T>& values) {
   out << YAML::Flow << YAML::BeginSeq;
   for (const auto& v : values) emit(out, v);
   out << YAML::EndSeq;
+}
+template <typename T>
+void emit(YAML::Emitter& out, const std::map<std::string, T>& values) {
+  out << YAML::Flow << YAML::BeginMap;
+  for (const auto& [name, value] : values) {
+    out << YAML::Key << name << YAML::Value;
+    emit(out, value);
+  }
+  out << YAML::EndMap;
 }
 template <typename T>
 void emit(YAML::Emitter& out, const std::optional<T>& value) {
@@ -343,14 +414,25 @@ bool valid_key_part(const std::string& part) {
 
 namespace detail {
 
+struct ConfigFlagSpec {
+  std::string names;
+  std::optional<std::string> fixed_value;
+};
+
 struct ConfigEntry {
-  std::string key;
+  std::string key;    // as declared
+  std::string shown;  // the whole path errors show (a list element's: "a.b[1].key")
   std::string help;
   std::string type_name;
   std::string default_text;
   bool required = false;
   bool takes_text = false;  // string-like: --set takes the text as it is
   bool nullable = false;    // optional: null unsets it
+  bool is_bool = false;
+  bool is_list = false;              // a list of scalars
+  bool list_takes_text = false;      // a list of strings or paths
+  bool relative_to_config = false;   // string key: see ConfigKey::relative_to_config
+  std::vector<ConfigFlagSpec> flags;
   std::string origin;       // empty while the default stands
   std::function<void(const YAML::Node& value, const Source&, const YAML::Node& key_node)> assign;
   std::function<json()> to_json;
@@ -363,6 +445,12 @@ void add_check(ConfigEntry& entry, std::function<std::optional<CheckFailure>()> 
 }
 
 void mark_required(ConfigEntry& entry) { entry.required = true; }
+
+void add_flag(ConfigEntry& entry, std::string names, std::optional<std::string> fixed_value) {
+  entry.flags.push_back({std::move(names), std::move(fixed_value)});
+}
+
+void mark_relative_to_config(ConfigEntry& entry) { entry.relative_to_config = true; }
 
 std::string render_value(bool value) { return value ? "true" : "false"; }
 std::string render_value(int value) { return std::to_string(value); }
@@ -435,6 +523,8 @@ std::string unknown_key(const KeyNode& section, const std::string& key, const st
   return message;
 }
 
+void emit_section(YAML::Emitter& out, const KeyNode& section);
+
 std::string section_keys(const KeyNode& section) {
   return detail::join_choices(section.sorted_child_names());
 }
@@ -471,6 +561,7 @@ struct ConfigSchema::Impl {
     if (!node->children.empty()) {
       throw std::logic_error(fmt::format("config key '{}' is already a section", key));
     }
+    entry->shown = node->path;
     node->entry = std::move(entry);
     entries.push_back(node->entry.get());
     return *node->entry;
@@ -561,11 +652,23 @@ detail::ConfigEntry& ConfigSchema::declare(const std::string& key, T& field, std
   entry->default_text = detail::render_value(field);
   entry->takes_text = is_text_v<T>;
   entry->nullable = is_optional_v<T>;
+  entry->is_bool = std::is_same_v<T, bool>;
+  entry->is_list = is_config_list_v<T>;
+  if constexpr (is_config_list_v<T>) {
+    entry->list_takes_text = std::is_same_v<typename T::value_type, std::string> ||
+                             std::is_same_v<typename T::value_type, fs::path>;
+  }
   T* target = &field;
-  entry->assign = [target, key](const YAML::Node& node, const Source& source,
-                                const YAML::Node& key_node) {
+  const detail::ConfigEntry* self = entry.get();
+  entry->assign = [target, self](const YAML::Node& node, const Source& source,
+                                 const YAML::Node& key_node) {
     T value{};
-    parse(node, value, Context{source, key, key_node}, "");
+    parse(node, value, Context{source, self->shown, key_node}, "");
+    if constexpr (std::is_same_v<T, std::string>) {
+      if (self->relative_to_config) value = relative_name_to_source(value, source);
+    } else if constexpr (std::is_same_v<T, std::optional<std::string>>) {
+      if (self->relative_to_config && value) *value = relative_name_to_source(*value, source);
+    }
     *target = std::move(value);  // only a value that parsed whole replaces the field
   };
   entry->to_json = [target] { return to_json_value(*target); };
@@ -573,14 +676,18 @@ detail::ConfigEntry& ConfigSchema::declare(const std::string& key, T& field, std
   return impl_->insert(std::move(entry));
 }
 
-#define HC_CONFIG_DECLARE(T) \
-  template detail::ConfigEntry& ConfigSchema::declare<T>(const std::string&, T&, std::string);
-#define HC_CONFIG_DECLARE_ALL(T)           \
-  HC_CONFIG_DECLARE(T)                     \
-  HC_CONFIG_DECLARE(std::optional<T>)      \
-  HC_CONFIG_DECLARE(std::vector<T>)
+#define HC_CONFIG_DECLARE(...)                                                        \
+  template detail::ConfigEntry& ConfigSchema::declare<__VA_ARGS__>(const std::string&, \
+                                                                   __VA_ARGS__&, std::string);
+#define HC_CONFIG_DECLARE_ALL(T)                       \
+  HC_CONFIG_DECLARE(T)                                 \
+  HC_CONFIG_DECLARE(std::optional<T>)                  \
+  HC_CONFIG_DECLARE(std::vector<T>)                    \
+  HC_CONFIG_DECLARE(std::map<std::string, T>)          \
+  HC_CONFIG_DECLARE(std::map<std::string, std::vector<T>>)
 HC_CONFIG_DECLARE(bool)
 HC_CONFIG_DECLARE(std::optional<bool>)
+HC_CONFIG_DECLARE(std::map<std::string, bool>)
 HC_CONFIG_DECLARE_ALL(int)
 HC_CONFIG_DECLARE_ALL(std::int64_t)
 HC_CONFIG_DECLARE_ALL(double)
@@ -588,6 +695,73 @@ HC_CONFIG_DECLARE_ALL(std::string)
 HC_CONFIG_DECLARE_ALL(fs::path)
 #undef HC_CONFIG_DECLARE_ALL
 #undef HC_CONFIG_DECLARE
+
+detail::ConfigEntry& ConfigSchema::declare_list(const std::string& key,
+                                                detail::RecordListBinding binding,
+                                                std::string help) {
+  auto entry = std::make_unique<detail::ConfigEntry>();
+  entry->key = key;
+  entry->help = std::move(help);
+  entry->type_name = "list of records";
+  const detail::ConfigEntry* self = entry.get();
+  auto shared = std::make_shared<detail::RecordListBinding>(std::move(binding));
+  // Each element gets a schema of its own whose key paths read "key[i].name" in errors.
+  auto item_schema = [shared, self](std::size_t i) {
+    ConfigSchema item;
+    item.impl_->root.path = fmt::format("{}[{}]", self->shown, i);
+    shared->declare_item(i, item);
+    return item;
+  };
+  entry->assign = [shared, self, item_schema](const YAML::Node& node, const Source& source,
+                                              const YAML::Node& key_node) {
+    if (node.IsNull()) {
+      shared->reset(0);
+      return;
+    }
+    if (!node.IsSequence()) {
+      mismatch(Context{source, self->shown, key_node}, node, "", "a list of sections (maps)");
+    }
+    shared->reset(node.size());
+    for (std::size_t i = 0; i < node.size(); ++i) {
+      const YAML::Node element = node[i];
+      ConfigSchema item = item_schema(i);
+      if (element.IsMap()) {
+        Source item_source{source.name, source.has_lines, {}, source.base_dir};
+        item.impl_->apply_map(element, item.impl_->root, item_source);
+      } else if (!element.IsNull()) {
+        mismatch(Context{source, self->shown, key_node}, element, fmt::format("[{}]", i),
+                 "a section with keys " + section_keys(item.impl_->root));
+      }
+      item.validate();
+    }
+  };
+  entry->to_json = [shared, item_schema] {
+    json list = json::array();
+    for (std::size_t i = 0; i < shared->size(); ++i) list.push_back(item_schema(i).to_json());
+    return list;
+  };
+  entry->emit = [shared, item_schema](YAML::Emitter& out) {
+    out << YAML::BeginSeq;
+    for (std::size_t i = 0; i < shared->size(); ++i) {
+      ConfigSchema item = item_schema(i);
+      emit_section(out, item.impl_->root);
+    }
+    out << YAML::EndSeq;
+  };
+  entry->default_text = shared->size() == 0 ? "[]" : fmt::format("{} entries", shared->size());
+  detail::ConfigEntry& inserted = impl_->insert(std::move(entry));
+  // Defaults are checked like given values: a declared default list must itself be valid.
+  return inserted;
+}
+
+ConfigListKey& ConfigListKey::check_non_empty() {
+  auto size = size_;
+  detail::add_check(*entry_, [size]() -> std::optional<detail::CheckFailure> {
+    if (size() > 0) return std::nullopt;
+    return detail::CheckFailure{"", "a non-empty list", "[]"};
+  });
+  return *this;
+}
 
 void ConfigSchema::load_file(const fs::path& file) {
   std::error_code ec;
@@ -599,10 +773,16 @@ void ConfigSchema::load_file(const fs::path& file) {
   std::ostringstream text;
   text << in.rdbuf();
   if (!in) throw usage_error("cannot read config file '{}'", file.string());
-  load_text(text.str(), file.string());
+  fs::path base = file.parent_path();
+  load_yaml(text.str(), file.string(), base.empty() ? fs::path(".") : base);
 }
 
 void ConfigSchema::load_text(const std::string& yaml, const std::string& source_name) {
+  load_yaml(yaml, source_name, fs::path());
+}
+
+void ConfigSchema::load_yaml(const std::string& yaml, const std::string& source_name,
+                             const fs::path& base_dir) {
   YAML::Node root;
   try {
     root = YAML::Load(yaml);
@@ -610,7 +790,7 @@ void ConfigSchema::load_text(const std::string& yaml, const std::string& source_
     throw usage_error("{}:{}: invalid YAML: {}", source_name, e.mark.line + 1, e.msg);
   }
   if (root.IsNull()) return;  // an empty file changes nothing
-  Source source{source_name, true, {}};
+  Source source{source_name, true, {}, base_dir};
   if (!root.IsMap()) {
     throw usage_error("{}: expected config keys (a YAML map) at the top level, got {}",
                       where(source, root), describe_node(root));
@@ -644,7 +824,7 @@ void ConfigSchema::set_value(const std::string& raw_key, const std::string& raw_
                       source_name, key);
   }
   std::string text = trim(raw_value);
-  Source source{source_name, false, {}};
+  Source source{source_name, false, {}, {}};
   KeyNode& node = impl_->resolve(impl_->root, key, key, source.name);
 
   YAML::Node value;
@@ -664,17 +844,52 @@ void ConfigSchema::set_value(const std::string& raw_key, const std::string& raw_
   impl_->apply_value(value, node, source, value);
 }
 
+void ConfigSchema::set_values(const std::string& raw_key, const std::vector<std::string>& values,
+                              const std::string& source_name) {
+  const std::string key = trim(raw_key);
+  Source source{source_name, false, {}, {}};
+  KeyNode& node = impl_->resolve(impl_->root, key, key, source.name);
+  if (!node.entry || !node.entry->is_list) {
+    throw std::logic_error(fmt::format("config key '{}' takes no list of values", key));
+  }
+  YAML::Node list(YAML::NodeType::Sequence);
+  for (const auto& raw : values) {
+    const std::string text = trim(raw);
+    if (node.entry->list_takes_text) {
+      list.push_back(YAML::Node(text));
+      continue;
+    }
+    try {
+      list.push_back(YAML::Load(text));
+    } catch (const YAML::ParserException& e) {
+      throw usage_error("{}: {}: invalid YAML value '{}': {}", source.name, key, text, e.msg);
+    }
+  }
+  impl_->apply_value(list, node, source, list);
+}
+
+std::vector<ConfigFlag> ConfigSchema::flags() const {
+  std::vector<ConfigFlag> flags;
+  for (const auto* entry : impl_->entries) {
+    for (const auto& spec : entry->flags) {
+      flags.push_back(ConfigFlag{spec.names, entry->key, entry->help, spec.fixed_value,
+                                 entry->is_list, entry->is_bool});
+    }
+  }
+  return flags;
+}
+
 void ConfigSchema::validate(bool require_all) const {
   for (const auto* entry : impl_->entries) {
     if (require_all && entry->required && entry->origin.empty()) {
       throw usage_error("missing required key '{}' ({}): give it in a --config file or with "
                         "--set {}=...",
-                        entry->key, entry->help, entry->key);
+                        entry->shown, entry->help, entry->shown);
     }
     for (const auto& check : entry->checks) {
       if (auto failure = check()) {
         std::string place = entry->origin.empty() ? "" : entry->origin + ": ";
-        throw usage_error("{}{}{}: expected {}, got {}", place, entry->key, failure->subscript,
+        throw usage_error("{}{}{}: expected {}, got {}", place, entry->shown, failure->subscript,
                           failure->expected, failure->got);
       }
     }
@@ -743,22 +958,6 @@ std::string ConfigSchema::describe() const {
                         entry->type_name, value);
   }
   return text;
-}
-
-bool load_config(const CommonOptions& options, ConfigSchema& schema) {
-  for (const auto& file : options.config_files) schema.load_file(file);
-  for (const auto& option : options.key_options) {
-    schema.set_value(option.key, option.value, option.flag + " " + option.value);
-  }
-  for (const auto& assignment : options.overrides) schema.apply_override(assignment);
-  schema.validate(!options.dump_config);
-  if (options.dump_config) {
-    std::cout << schema.to_yaml() << std::flush;
-    return false;
-  }
-  spdlog::debug("config: {} file(s), {} override(s)", options.config_files.size(),
-                options.overrides.size());
-  return true;
 }
 
 }  // namespace hc
