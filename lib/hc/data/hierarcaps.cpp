@@ -77,16 +77,25 @@ std::vector<std::string> HierarCapsSet::texts() const {
   return all;
 }
 
-void HierarCapsOptions::declare(ConfigSchema& schema, const std::string& section) {
-  schema.add(section + ".csv", csv, "HierarCaps CSV (id,captions,image_url), plain or .gz")
-      .check_non_empty();
-  schema.add(section + ".images", images,
-             "folder of the COCO images the CSV's image_url ids refer to");
-  schema.add(section + ".skip_missing_images", skip_missing_images,
-             "leave out rows whose image file is missing (and list them) instead of failing");
+void HierarCapsOptions::declare(ConfigSchema& schema, const std::string& section, bool flags) {
+  auto csv_key =
+      schema.add(section + ".csv", csv, "HierarCaps CSV (id,captions,image_url), plain or .gz");
+  auto images_key = schema.add(section + ".images", images,
+                               "folder of the COCO images the CSV's image_url ids refer to");
+  auto skip_key =
+      schema.add(section + ".skip_missing_images", skip_missing_images,
+                 "leave out rows whose image file is missing (and list them) instead of failing");
+  if (flags) {
+    csv_key.flag("--csv");
+    images_key.flag("--images");
+    skip_key.flag("--skip-missing");
+  }
 }
 
 HierarCapsSet load_hierarcaps(const HierarCapsOptions& options) {
+  if (options.csv.empty()) {
+    throw usage_error("no HierarCaps CSV given: set data.csv (--csv), e.g. hierarcaps_test.csv");
+  }
   CsvReader reader(options.csv);
   const std::size_t captions_column = reader.column("captions");
   const std::size_t url_column = reader.column("image_url");

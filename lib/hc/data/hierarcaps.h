@@ -68,8 +68,10 @@ struct HierarCapsOptions {
   // true = leave those rows out and list them in HierarCapsSet::skipped.
   bool skip_missing_images = false;
 
-  // Keys <section>.csv, <section>.images, <section>.skip_missing_images.
-  void declare(ConfigSchema& schema, const std::string& section = "hierarcaps");
+  // Keys <section>.csv, <section>.images, <section>.skip_missing_images; with flags, also
+  // --csv, --images and --skip-missing.
+  void declare(ConfigSchema& schema, const std::string& section = "hierarcaps",
+               bool flags = true);
 };
 
 // Reads the CSV (columns captions and image_url required, id optional; CSV syntax errors, rows

@@ -125,9 +125,11 @@ std::vector<double> HyperLexSet::gold(const std::string& column) const {
 void HyperLexOptions::declare(ConfigSchema& schema, const std::string& section) {
   schema.add(section + ".file", file,
              "HyperLex-format file (hyperlex-all.txt, the noun/verb or split files; plain or .gz)")
-      .check_non_empty();
+      .check_non_empty()
+      .flag("--data");
   schema.add(section + ".pos", pos, "pairs to evaluate: all, N (nouns) or V (verbs)")
-      .one_of({"all", "N", "V"});
+      .one_of({"all", "N", "V"})
+      .flag("--pos");
   schema.add(section + ".gold", gold, "gold column: AVG_SCORE or AVG_SCORE_0_10 (same ranks)")
       .one_of({"AVG_SCORE", "AVG_SCORE_0_10"});
 }
