@@ -30,7 +30,8 @@
 #include <torch/torch.h>
 
 #include "hc/core/atomic_file.h"
-#include "hc/core/cli.h"
+#include "hc/core/config.h"
+#include "hc/core/tool.h"
 #include "hc/core/error.h"
 #include "hc/core/logging.h"
 #include "hc/core/machine_info.h"
@@ -41,6 +42,7 @@
 #include "hc/embed/text_embedder.h"
 #include "hc/eval/hierarchical_retrieval.h"
 #include "hc/eval/retrieve_command.h"
+#include "hc/tool/compute_context.h"
 #include "hc/io/csv.h"
 #include "hc/io/safetensors.h"
 #include "hc/model/clip_bundle.h"
@@ -104,12 +106,14 @@ fs::path write_subset(const fs::path& shared, const fs::path& csv, std::size_t r
   return csv;
 }
 
-nlohmann::json whole_run(const hc::RetrieveOptions& options, const fs::path& output) {
-  hc::CommonOptions common;
-  common.output = output.string();
-  hc::RunResult result("hc-retrieve", common);
+nlohmann::json whole_run(const hc::RetrieveOptions& options, const hc::ComputeOptions& compute,
+                         const fs::path& output) {
+  const hc::ToolInfo info("hc-retrieve", "bench_retrieve", {});
+  const hc::ConfigSchema schema;
+  hc::RunContext context{info, hc::resolve_compute(compute), output.string(), schema};
+  hc::RunResult result("hc-retrieve", output.string());
   Stopwatch watch;
-  hc::run_retrieve(options, result);
+  hc::run_retrieve(options, context, result);
   result.write();
   nlohmann::json figures = watch.json();
   std::ifstream in(output);
@@ -197,6 +201,8 @@ int main(int argc, char** argv) {
     hc::init_model(init);
 
     hc::RetrieveOptions options;
+    hc::ComputeOptions compute;
+    compute.threads = threads;
     options.model.path = init.out.string();
     options.data.csv = write_subset(shared, scratch / "rows.csv", rows);
     options.data.images = shared / "data/hierarcaps/test_imgs";
@@ -210,13 +216,13 @@ int main(int argc, char** argv) {
     for (int run = 0; run < repeats; ++run) {
       const nlohmann::json f = forward_only(bundle, set, options.model.batch_size);
       options.model.cache_dir = scratch / ("cache-" + std::to_string(run));
-      const nlohmann::json w = whole_run(options, scratch / "cold" / "result.json");
+      const nlohmann::json w = whole_run(options, compute, scratch / "cold" / "result.json");
       forward_runs.push_back(f["seconds"]);
       cold_runs.push_back(w["seconds"]);
       if (run == 0 || f["seconds"] < forward["seconds"]) forward = f;
       if (run == 0 || w["seconds"] < cold["seconds"]) cold = w;
     }
-    const nlohmann::json cached = whole_run(options, scratch / "cached" / "result.json");
+    const nlohmann::json cached = whole_run(options, compute, scratch / "cached" / "result.json");
     fs::remove_all(scratch);
 
     result["model"] = "ViT-B-32 (random, seed 0)";

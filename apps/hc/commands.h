@@ -1,15 +1,13 @@
 #pragma once
+#include "hc/core/tool.h"
 
-namespace CLI {
-class App;
-}
-
-// Each subcommand of the `hc` utility declares its options and its callback in its own file.
+// Each subcommand of the `hc` utility declares itself in its own file: its info and the library
+// function that runs it.
 namespace hc::commands {
-void add_embed(CLI::App& app);
-void add_fetch(CLI::App& app);
-void add_init_model(CLI::App& app);
-void add_inspect(CLI::App& app);
-void add_preprocess(CLI::App& app);
-void add_tokenize(CLI::App& app);
+ToolSpec embed();
+ToolSpec fetch();
+ToolSpec init_model();
+ToolSpec inspect();
+ToolSpec preprocess();
+ToolSpec tokenize();
 }  // namespace hc::commands

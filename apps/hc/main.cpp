@@ -1,18 +1,11 @@
-// hc: the utility binary (tokenize, preprocess, embed, init-model, inspect, fetch).
-#include <CLI/CLI.hpp>
-
+// hc: the utility binary (embed, fetch, init-model, inspect, preprocess, tokenize).
 #include "commands.h"
-#include "hc/core/cli.h"
+#include "hc/tool/tool_runner.h"
 
 int main(int argc, char** argv) {
-  CLI::App app{"hc: utilities for visual-semantic hierarchies in CLIP-like models"};
-  app.require_subcommand(1);
-  // Subcommands: one line each, defined in apps/hc/<name>.cpp.
-  hc::commands::add_embed(app);
-  hc::commands::add_fetch(app);
-  hc::commands::add_init_model(app);
-  hc::commands::add_inspect(app);
-  hc::commands::add_preprocess(app);
-  hc::commands::add_tokenize(app);
-  return hc::run_cli(app, argc, argv);
+  namespace commands = hc::commands;
+  return hc::run_tools("hc", "utilities for visual-semantic hierarchies in CLIP-like models",
+                       {commands::embed(), commands::fetch(), commands::init_model(),
+                        commands::inspect(), commands::preprocess(), commands::tokenize()},
+                       argc, argv);
 }

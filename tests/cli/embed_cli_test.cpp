@@ -105,7 +105,7 @@ TEST_CASE("hc embed writes text and image embeddings in input order with a sidec
   CHECK(fs::equivalent(paths[0], inputs.images[0]));
   CHECK(fs::equivalent(paths[1], inputs.images[1]));
   CHECK(fs::equivalent(paths[2], inputs.images[2]));
-  CHECK(json["stats"]["texts_computed"] == 4);
+  CHECK(json["embedding"]["texts_computed"] == 4);
 
   // The second run answers from the cache.
   const fs::path again = inputs.dir / "again.safetensors";
@@ -114,8 +114,8 @@ TEST_CASE("hc embed writes text and image embeddings in input order with a sidec
                                   " -o " + quoted(again))
               .exit_code == 0);
   const auto second = nlohmann::json::parse(hc::test::read_bytes(inputs.dir / "again.json"));
-  CHECK(second["stats"]["text_forward_calls"] == 0);
-  CHECK(second["stats"]["image_forward_calls"] == 0);
+  CHECK(second["embedding"]["text_forward_calls"] == 0);
+  CHECK(second["embedding"]["image_forward_calls"] == 0);
   CHECK(torch::equal(read_tensor(again, "text_embeds"), texts));
   CHECK(torch::equal(read_tensor(again, "image_embeds"), images));
 }

@@ -51,7 +51,7 @@ TEST_CASE_METHOD(FetchCli, "hc fetch downloads into the cache and prints the sna
   REQUIRE(result.exit_code == 0);
   auto summary = nlohmann::json::parse(result.out);
   REQUIRE(summary["commit"] == model.commit);
-  REQUIRE(summary["bytes_downloaded"] == 0);
+  REQUIRE(summary["metrics"]["bytes_downloaded"] == 0);
   REQUIRE(summary["absent"] == nlohmann::json::array({"special_tokens_map.json"}));
   REQUIRE(server.requests().size() == 1);
 }

@@ -301,9 +301,9 @@ TEST_CASE("hc-retrieve bad input: usage errors exit 2 naming the key", "[cli]") 
   CHECK_THAT(result.err, Contains("hierarchical"));
 
   result = retrieve(dir / "cache", csv + " --embeddings " + quoted(folder / "embeddings.safetensors") +
-                                       " --set retrieval.root=nowhere.safetensors");
+                                       " --set root.mode=nowhere.safetensors");
   CHECK(result.exit_code == 2);
-  CHECK_THAT(result.err, Contains("retrieval.root"));
+  CHECK_THAT(result.err, Contains("root.mode"));
 
   result = retrieve(dir / "cache", csv + " --mode qualitative --model " + quoted(tiny_model()) +
                                        " --images " + quoted(test_images()));

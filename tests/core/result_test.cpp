@@ -6,9 +6,10 @@
 #include <regex>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
-#include "hc/core/cli.h"
+#include "hc/core/compute_options.h"
 #include "hc/core/config.h"
 #include "hc/core/error.h"
 #include "hc/core/result.h"
@@ -19,12 +20,14 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
-hc::CommonOptions options_with_output(const std::string& output) {
-  hc::CommonOptions options;
-  options.output = output;
-  options.threads = 3;
-  options.dtype = "bf16";
-  return options;
+// A result as a tool that ran in bf16 on 3 threads makes it.
+hc::RunResult result_with_output(const std::string& tool, const std::string& output) {
+  hc::RunResult result(tool, output);
+  hc::ComputeOptions compute;
+  compute.threads = 3;
+  compute.dtype = "bf16";
+  result.set_compute(compute);
+  return result;
 }
 }  // namespace
 
@@ -33,7 +36,7 @@ TEST_CASE("result: metadata, model, config, metrics and artefacts in order") {
   int steps = 50;
   hc::ConfigSchema schema;
   schema.add("retrieval.steps", steps, "radius levels");
-  hc::RunResult result("hc-eval", options_with_output((dir / "r.json").string()));
+  hc::RunResult result = result_with_output("hc-eval", (dir / "r.json").string());
   result.set_config(schema);
   result.set_model({{"path", "models/clip"}, {"name", "clip-vit-b32"}, {"sha256", "abc"}});
   result.metrics()["recall@1"] = 0.5;
@@ -63,16 +66,54 @@ TEST_CASE("result: metadata, model, config, metrics and artefacts in order") {
   REQUIRE(j["artefacts"].empty());
 }
 
-TEST_CASE("result: --threads 0 records the thread count actually used") {
-  hc::CommonOptions options;
-  hc::RunResult result("t", options);
-  REQUIRE(result.to_json()["threads"].get<int>() >= 1);
+TEST_CASE("result: compute.threads 0 records every hardware thread, a tool without compute null") {
+  hc::RunResult result("t");
+  hc::ComputeOptions compute;  // threads 0: all cores
+  result.set_compute(compute);
+  const auto j = result.to_json();
+  REQUIRE(j["threads"].get<int>() ==
+          static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+  REQUIRE(j["device"] == "cpu");
+  REQUIRE(j["dtype"] == "fp32");
+
+  hc::RunResult plain("u");
+  const auto k = plain.to_json();
+  REQUIRE(k["device"].is_null());
+  REQUIRE(k["dtype"].is_null());
+  REQUIRE(k["threads"].is_null());
+  plain.set_threads(2);
+  REQUIRE(plain.to_json()["threads"] == 2);
+}
+
+TEST_CASE("result: stage times are written as timing, after the tool's own fields") {
+  hc::RunResult result("t");
+  result.set("dataset", "d");
+  REQUIRE_FALSE(result.to_json().contains("timing"));  // no stage recorded: no timing
+  result.timer().done("load_data");
+  result.timer().add("embed", 2.5);
+  result.timer().add("embed", 0.5);
+  const auto j = result.to_json();
+  std::vector<std::string> keys;
+  for (const auto& item : j.items()) keys.push_back(item.key());
+  REQUIRE(keys.back() == "timing");
+  REQUIRE(keys[keys.size() - 2] == "dataset");
+  REQUIRE(j["timing"]["embed_s"] == 3.0);
+  REQUIRE(j["timing"].contains("load_data_s"));
+  REQUIRE(j["timing"]["total_s"].get<double>() >= j["timing"]["load_data_s"].get<double>());
+}
+
+TEST_CASE("result: a discarded result writes nothing") {
+  hc::test::TempDir dir;
+  hc::RunResult result("t", (dir / "r.json").string());
+  result.discard();
+  REQUIRE(result.write().empty());
+  REQUIRE_FALSE(fs::exists(dir / "r.json"));
 }
 
 TEST_CASE("result: written atomically to --output, artefacts relative to its folder") {
   hc::test::TempDir dir;
   fs::path output = dir / "eval" / "result.json";
-  hc::RunResult result("hc-eval", options_with_output(output.string()));
+  hc::RunResult result = result_with_output("hc-eval", output.string());
   REQUIRE(result.run_dir() == dir / "eval");
   fs::path ranks = result.artefact_path("ranks.jsonl");
   hc::test::write_bytes(ranks, "{}\n");
@@ -91,7 +132,7 @@ TEST_CASE("result: written atomically to --output, artefacts relative to its fol
 }
 
 TEST_CASE("result: '-' writes to stdout") {
-  hc::RunResult result("hc-eval", options_with_output("-"));
+  hc::RunResult result = result_with_output("hc-eval", "-");
   result.set_metric("x", 1);
   std::ostringstream captured;
   auto* old = std::cout.rdbuf(captured.rdbuf());
@@ -103,9 +144,8 @@ TEST_CASE("result: '-' writes to stdout") {
 
 TEST_CASE("result: the default output is runs/<tool>/<UTC timestamp>/result.json") {
   hc::test::TempDir dir;
-  hc::CommonOptions options;
-  hc::RunResult first("hc-eval", options, dir / "runs");
-  hc::RunResult second("hc-eval", options, dir / "runs");
+  hc::RunResult first("hc-eval", "", dir / "runs");
+  hc::RunResult second("hc-eval", "", dir / "runs");
   fs::path written = first.write();
   REQUIRE(written.filename() == "result.json");
   REQUIRE(written.parent_path().parent_path() == dir / "runs" / "hc-eval");
@@ -121,7 +161,7 @@ TEST_CASE("result: the default output is runs/<tool>/<UTC timestamp>/result.json
 TEST_CASE("result: non-ASCII text stays UTF-8, invalid bytes do not fail the run") {
   hc::test::TempDir dir;
   fs::path output = dir / "r.json";
-  hc::RunResult result("hc-eval", options_with_output(output.string()));
+  hc::RunResult result = result_with_output("hc-eval", output.string());
   result.set_metric("caption", "un chien sur la plage — 犬");
   result.set_metric("broken", std::string("ab\xff" "cd"));
   result.write();
@@ -134,7 +174,7 @@ TEST_CASE("result: non-ASCII text stays UTF-8, invalid bytes do not fail the run
 TEST_CASE("result: an output that cannot be written is a runtime error") {
   hc::test::TempDir dir;
   hc::test::write_bytes(dir / "file", "x");
-  hc::RunResult result("hc-eval", options_with_output((dir / "file" / "r.json").string()));
+  hc::RunResult result = result_with_output("hc-eval", (dir / "file" / "r.json").string());
   try {
     result.write();
     FAIL("no error");

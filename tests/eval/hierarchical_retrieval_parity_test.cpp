@@ -16,6 +16,7 @@
 #include "hc/eval/hierarchical_retrieval.h"
 #include "hc/io/safetensors.h"
 #include "hc/tensor/safetensors_tensor.h"
+#include "compute_matrix.h"
 #include "test_support.h"
 
 namespace fs = std::filesystem;
@@ -60,17 +61,12 @@ double max_abs_diff(const std::vector<double>& a, const std::vector<double>& b) 
   return worst;
 }
 
-std::vector<torch::Device> devices_present() {
-  std::vector<torch::Device> devices{torch::kCPU};
-  if (torch::cuda::is_available()) devices.emplace_back(torch::kCUDA, 0);
-  return devices;
-}
 
 }  // namespace
 
 TEST_CASE("hierarchical retrieval reproduces the official code on both fixture cases") {
   const std::string name = GENERATE(as<std::string>(), "hierarcaps_test", "multiref");
-  auto device = GENERATE(from_range(devices_present()));
+  auto device = GENERATE(from_range(hc::test::devices_present()));
   CAPTURE(name, device.str());
   MetricsCase c = load_named_case(name);
   const nlohmann::json& expected = c.expected;

@@ -14,17 +14,13 @@
 #include "hc/geometry/precision.h"
 #include "hc/io/safetensors.h"
 #include "hc/tensor/safetensors_tensor.h"
+#include "compute_matrix.h"
 #include "test_support.h"
 
 namespace {
 
 const double kPi = std::acos(-1.0);
 
-std::vector<torch::Device> devices_present() {
-  std::vector<torch::Device> devices{torch::kCPU};
-  if (torch::cuda::is_available()) devices.emplace_back(torch::kCUDA, 0);
-  return devices;
-}
 
 torch::Tensor vec(std::vector<double> values) {
   return torch::tensor(values, torch::TensorOptions().dtype(torch::kDouble));
@@ -194,7 +190,7 @@ TEST_CASE("exterior angle: the RE loss built on it reproduces the fixture, gradi
 
 TEST_CASE("exterior angle: degenerate points give pi/2 and a finite, zero gradient") {
   auto type = GENERATE(torch::kDouble, torch::kFloat, torch::kHalf, torch::kBFloat16);
-  auto device = GENERATE(from_range(devices_present()));
+  auto device = GENERATE(from_range(hc::test::devices_present()));
   CAPTURE(c10::toString(type), device.str());
   auto options = torch::TensorOptions().dtype(type).device(device);
   auto r = torch::tensor({0.0, 0.0, 1.0}, options);
@@ -242,7 +238,7 @@ TEST_CASE("exterior angle: degenerate points give pi/2 and a finite, zero gradie
 
 TEST_CASE("exterior angle: fp32, fp16 and bf16 on every device against a float64 reference") {
   auto type = GENERATE(torch::kFloat, torch::kHalf, torch::kBFloat16);
-  auto device = GENERATE(from_range(devices_present()));
+  auto device = GENERATE(from_range(hc::test::devices_present()));
   CAPTURE(c10::toString(type), device.str());
   const double tolerance = type == torch::kFloat ? 1e-5 : type == torch::kHalf ? 1e-2 : 4e-2;
 

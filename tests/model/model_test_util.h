@@ -14,6 +14,7 @@
 #include "hc/core/error.h"
 #include "hc/io/safetensors.h"
 #include "hc/tensor/safetensors_tensor.h"
+#include "compute_matrix.h"
 #include "test_support.h"
 
 namespace hc::test {
@@ -60,12 +61,6 @@ inline torch::Tensor fixture_pixels(const std::string& model) {
     rows.push_back(found - order.begin());
   }
   return all.index_select(0, torch::tensor(rows, torch::kLong));
-}
-
-inline std::vector<torch::Device> devices_present() {
-  std::vector<torch::Device> devices{torch::kCPU};
-  if (torch::cuda::is_available()) devices.emplace_back(torch::kCUDA, 0);
-  return devices;
 }
 
 // Runs action, which must throw an hc::Error whose message contains every one of `parts`.

@@ -10,6 +10,7 @@
 #include "hc/io/safetensors.h"
 #include "hc/tensor/safetensors_tensor.h"
 #include "../io/safetensors_test_util.h"
+#include "compute_matrix.h"
 #include "test_support.h"
 
 namespace fs = std::filesystem;
@@ -21,11 +22,6 @@ const std::vector<torch::ScalarType> kSupported{torch::kDouble, torch::kFloat, t
                                                 torch::kShort, torch::kChar, torch::kByte,
                                                 torch::kBool};
 
-std::vector<torch::Device> devices_present() {
-  std::vector<torch::Device> devices{torch::kCPU};
-  if (torch::cuda::is_available()) devices.emplace_back(torch::kCUDA, 0);
-  return devices;
-}
 
 // Small values every dtype holds exactly (bool: alternating).
 torch::Tensor sample(torch::ScalarType type, std::vector<int64_t> shape) {
@@ -47,7 +43,7 @@ TEST_CASE("safetensors dtypes map to torch scalar types and back") {
 
 TEST_CASE("torch tensors of every dtype round-trip through a safetensors file") {
   auto type = GENERATE(from_range(kSupported));
-  auto device = GENERATE(from_range(devices_present()));
+  auto device = GENERATE(from_range(hc::test::devices_present()));
   CAPTURE(c10::toString(type), device.str());
   hc::test::TempDir dir;
   fs::path path = dir / "torch.safetensors";
@@ -76,7 +72,7 @@ TEST_CASE("torch tensors of every dtype round-trip through a safetensors file") 
 }
 
 TEST_CASE("to_tensor converts to the target dtype on the target device") {
-  auto device = GENERATE(from_range(devices_present()));
+  auto device = GENERATE(from_range(hc::test::devices_present()));
   hc::test::TempDir dir;
   fs::path path = dir / "half.safetensors";
   torch::Tensor original = torch::linspace(-2, 2, 12).reshape({3, 4}).to(torch::kHalf);

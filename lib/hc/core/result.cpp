@@ -9,7 +9,7 @@
 #include <thread>
 
 #include "hc/core/atomic_file.h"
-#include "hc/core/cli.h"
+#include "hc/core/compute_options.h"
 #include "hc/core/config.h"
 #include "hc/core/error.h"
 #include "hc/core/version.h"
@@ -32,11 +32,6 @@ std::string host_name() {
   return name;
 }
 
-int resolved_threads(int requested) {
-  if (requested > 0) return requested;
-  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-}
-
 bool inside(const fs::path& path, const fs::path& folder) {
   fs::path relative = fs::absolute(path).lexically_normal().lexically_relative(
       fs::absolute(folder).lexically_normal());
@@ -45,18 +40,23 @@ bool inside(const fs::path& path, const fs::path& folder) {
 
 }  // namespace
 
-RunResult::RunResult(std::string tool, const CommonOptions& options, fs::path runs_root)
+RunResult::RunResult(std::string tool, std::string output, fs::path runs_root)
     : tool_(std::move(tool)),
-      output_(options.output),
-      device_(options.device),
-      dtype_(options.dtype),
-      threads_(resolved_threads(options.threads)),
+      output_(std::move(output)),
       runs_root_(std::move(runs_root)),
       start_(std::chrono::steady_clock::now()) {
   std::time_t now = std::time(nullptr);
   started_at_ = format_utc(now, "%Y-%m-%dT%H:%M:%SZ");
   folder_stamp_ = format_utc(now, "%Y%m%dT%H%M%SZ");
 }
+
+void RunResult::set_compute(const ComputeOptions& compute) {
+  device_ = compute.device;
+  dtype_ = compute.dtype;
+  threads_ = compute.resolved_threads();
+}
+
+void RunResult::set_threads(int threads) { threads_ = threads; }
 
 void RunResult::set_config(const ConfigSchema& schema) { config_ = schema.to_json(); }
 void RunResult::set_config(nlohmann::json config) { config_ = std::move(config); }
@@ -75,7 +75,7 @@ void RunResult::add_artefact(const fs::path& path, const std::string& descriptio
   artefacts_.push_back({{"path", shown.string()}, {"description", description}});
 }
 
-void RunResult::set(const std::string& key, nlohmann::json value) {
+void RunResult::set(const std::string& key, nlohmann::ordered_json value) {
   extra_[key] = std::move(value);
 }
 
@@ -128,10 +128,13 @@ nlohmann::ordered_json RunResult::to_json() const {
   result["metrics"] = metrics_;
   result["artefacts"] = artefacts_;
   for (const auto& [key, value] : extra_.items()) result[key] = value;
+  nlohmann::ordered_json timing = timer_.to_json();
+  if (timing.size() > 1) result["timing"] = timing;  // more than total_s alone
   return result;
 }
 
 std::string RunResult::write() {
+  if (discarded_) return "";
   std::string text = dump_json(to_json()) + "\n";
   if (output_ == "-") {
     std::cout << text << std::flush;

@@ -7,7 +7,7 @@ namespace hc {
 
 struct EmbedOptions {
   int batch_size = 64;        // texts or images per forward pass
-  int threads = 0;            // tokenising / decoding workers; 0 = --threads, else all cores
+  int threads = 0;            // tokenising / decoding workers (compute.threads); 0 = all cores
   int prefetch_batches = 2;   // image batches decoded ahead of the model (memory stays flat)
   bool normalise = true;      // unit-length rows; false = the raw projected embeddings
   bool use_cache = true;      // the on-disk embedding cache (hc/embed/embedding_cache.h)

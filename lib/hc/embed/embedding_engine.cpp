@@ -8,7 +8,7 @@
 #include <ATen/ATen.h>
 #include <nlohmann/json.hpp>
 
-#include "hc/core/cli.h"
+#include "hc/core/compute_options.h"
 #include "hc/core/thread_pool.h"
 #include "hc/embed/embedding_cache.h"
 #include "hc/embed/image_embedder.h"
@@ -23,8 +23,7 @@ namespace fs = std::filesystem;
 namespace {
 
 std::size_t pool_size(const EmbedOptions& options) {
-  if (options.threads > 0) return static_cast<std::size_t>(options.threads);
-  return static_cast<std::size_t>(std::max(0, requested_threads()));  // 0 = all cores
+  return static_cast<std::size_t>(options.threads > 0 ? options.threads : hardware_threads());
 }
 
 // The embedder's options: raw rows (the engine normalises after the cache, which keeps raw).

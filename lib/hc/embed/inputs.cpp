@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "hc/core/error.h"
+#include "hc/core/strings.h"
 #include "hc/hub/ascii_text.h"
 #include "hc/io/csv.h"
 #include "hc/io/text_file.h"
@@ -12,11 +13,6 @@ namespace hc {
 namespace fs = std::filesystem;
 
 namespace {
-
-bool ends_with(const std::string& text, const std::string& suffix) {
-  return text.size() >= suffix.size() &&
-         text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
 
 bool is_csv_name(const fs::path& path) {
   const std::string name = hub::ascii_lower(path.filename().string());

@@ -149,7 +149,8 @@ void check_steps(int steps) {
 
 void HierarchicalRetrievalOptions::declare(ConfigSchema& schema, const std::string& section) {
   schema.add(section + ".steps", steps, "radius levels of the hierarchical retrieval")
-      .check_positive();
+      .check_positive()
+      .flag("--steps");
 }
 
 HierarchicalRetrievalResult evaluate_hierarchical_retrieval(const at::Tensor& text,

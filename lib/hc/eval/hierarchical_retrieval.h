@@ -30,7 +30,7 @@ class ConfigSchema;
 struct HierarchicalRetrievalOptions {
   int steps = 50;  // radius levels
 
-  // Key <section>.steps.
+  // Key <section>.steps (flag --steps).
   void declare(ConfigSchema& schema, const std::string& section = "retrieval");
 };
 

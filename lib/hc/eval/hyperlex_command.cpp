@@ -10,15 +10,17 @@
 #include <nlohmann/json.hpp>
 
 #include "hc/core/atomic_file.h"
-#include "hc/core/cli.h"
 #include "hc/core/config.h"
 #include "hc/core/error.h"
 #include "hc/core/result.h"
 #include "hc/embed/embedding_engine.h"
+#include "hc/embed/model_session.h"
 #include "hc/eval/hyperlex.h"
 #include "hc/eval/hyperlex_scores.h"
 #include "hc/model/clip_bundle.h"
 #include "hc/tensor/device.h"
+#include "hc/core/tool.h"
+#include "hc/tool/compute_context.h"
 
 namespace hc {
 namespace {
@@ -33,51 +35,18 @@ struct EmbeddedWords {
   ordered_json prompt;
   ordered_json root_info;
   ordered_json embedding;     // the engine's counters (null without a model)
-  double load_model_s = 0.0;  // opening the checkpoint (0 without a model)
 };
 
-class Stopwatch {
- public:
-  double lap() {
-    const auto now = std::chrono::steady_clock::now();
-    const double seconds = std::chrono::duration<double>(now - last_).count();
-    last_ = now;
-    return seconds;
-  }
-
- private:
-  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
-};
-
-ordered_json root_json(const RootOptions& options) {
-  ordered_json json{{"mode", options.mode}};
-  if (options.mode == "file") {
-    json["file"] = options.file.string();
-    json["tensor"] = options.tensor;
-  }
-  return json;
-}
-
-EmbeddedWords embed_with_model(const HyperLexCommandOptions& options, const CommonOptions& common,
-                               const HyperLexSet& set) {
+EmbeddedWords embed_with_model(const HyperLexCommandOptions& options, RunContext& context,
+                               const HyperLexSet& set, RunResult& result) {
   const PromptTemplates templates = options.prompt.load();
-  const c10::Device device = parse_device(common.device);
-  const c10::ScalarType dtype = parse_scalar_type(common.dtype);
-  set_torch_threads(common.threads);
-  const auto opening = std::chrono::steady_clock::now();
-  const ClipBundle bundle =
-      open_clip_bundle(options.model.path, device, dtype, options.model.bundle_options());
-  const double load_model_s =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - opening).count();
-
-  EmbedOptions embed_options = options.model.embed_options();
-  embed_options.threads = common.threads;
-  EmbeddingEngine engine(bundle, embed_options);
+  ModelSession session(options.model, context.compute, result);
+  EmbeddingEngine& engine = session.engine();
   spdlog::info("embedding {} words in {} prompt template{} with {}", set.words.size(),
-               templates.size(), templates.size() == 1 ? "" : "s", bundle.identity.name);
+               templates.size(), templates.size() == 1 ? "" : "s",
+               session.bundle().identity.name);
 
   EmbeddedWords embedded;
-  embedded.load_model_s = load_model_s;
   // Float64 from here on, so the root (empty or mean) is normalised in float64 like the words.
   embedded.words = embed_with_templates(templates, set.words,
                                         [&](const std::vector<std::string>& texts) {
@@ -93,20 +62,12 @@ EmbeddedWords embed_with_model(const HyperLexCommandOptions& options, const Comm
   sources.dim = embedded.words.size(1);
   embedded.root = make_root(options.root, sources);
 
-  const ModelIdentity& id = bundle.identity;
-  embedded.model = model_identity_json(id);
+  embedded.model = session.identity_json();
   embedded.prompt = {{"templates", templates.templates()},
                      {"source", templates.source()},
                      {"ensemble", templates.size() > 1}};
-  embedded.root_info = root_json(options.root);
-  const EmbedStats& stats = engine.stats();
-  embedded.embedding = {
-      {"batch_size", engine.options().batch_size},
-      {"cache", engine.cache_enabled() ? ordered_json(engine.options().cache_dir.string())
-                                       : ordered_json(nullptr)},
-      {"text_forward_calls", stats.text_forward_calls},
-      {"texts_computed", stats.texts_computed},
-      {"texts_from_cache", stats.texts_from_cache}};
+  embedded.root_info = options.root.to_json();
+  embedded.embedding = session.embedding_json();
   return embedded;
 }
 
@@ -136,8 +97,8 @@ EmbeddedWords read_embeddings(const HyperLexCommandOptions& options, const Hyper
                     {"dim", embedded.words.size(1)}};
   // The words were embedded by whoever made the file: the prompt is theirs, unknown here.
   embedded.prompt = nullptr;
-  embedded.root_info = root_json(options.root);
-  if (options.root.mode == "empty") embedded.root_info["tensor"] = options.embeddings.root_tensor;
+  embedded.root_info = options.root.to_json();
+  if (options.root.resolved().mode == "empty") embedded.root_info["tensor"] = options.embeddings.root_tensor;
   return embedded;
 }
 
@@ -171,10 +132,7 @@ void HyperLexCommandOptions::declare(ConfigSchema& schema) {
   embeddings.declare(schema, "embeddings");
 }
 
-void run_hyperlex_command(const HyperLexCommandOptions& options, const CommonOptions& common,
-                          const ConfigSchema& schema) {
-  RunResult result("hc-eval-hyperlex", common);
-  result.set_config(schema);
+void run_hyperlex(const HyperLexCommandOptions& options, RunContext& context, RunResult& result) {
   const bool with_model = !options.model.path.empty();
   const bool with_embeddings = !options.embeddings.file.empty();
   if (with_model == with_embeddings) {
@@ -184,7 +142,6 @@ void run_hyperlex_command(const HyperLexCommandOptions& options, const CommonOpt
             : "nothing to embed with: give a model (--model / model.path) or embeddings "
               "(--embeddings FILE.safetensors --words WORDS.json)");
   }
-  Stopwatch clock;
   const HyperLexSet set = load_hyperlex(options.data);
   const std::vector<double> gold = set.gold(options.data.gold);
   std::vector<HyperLexScorer> baselines;
@@ -192,11 +149,12 @@ void run_hyperlex_command(const HyperLexCommandOptions& options, const CommonOpt
   const std::size_t nouns = set.count_pos("N"), verbs = set.count_pos("V");
   spdlog::info("{}: {} pairs ({} nouns, {} verbs), {} distinct words", set.source.string(),
                set.pairs.size(), nouns, verbs, set.words.size());
-  const double load_s = clock.lap();
+  result.timer().done("load_data");
 
-  const EmbeddedWords embedded =
-      with_model ? embed_with_model(options, common, set) : read_embeddings(options, set);
-  const double embed_s = clock.lap();
+  const EmbeddedWords embedded = with_model ? embed_with_model(options, context, set, result)
+                                            : read_embeddings(options, set);
+  // Embedding the words and the root with the model, or reading the embeddings file.
+  result.timer().done("embed");
 
   std::vector<std::pair<std::string, std::vector<double>>> all_scores;
   const auto scores =
@@ -232,7 +190,7 @@ void run_hyperlex_command(const HyperLexCommandOptions& options, const CommonOpt
     all_scores.emplace_back(hyperlex_scorer_name(scorer), values);
   }
   ordered["baselines"] = std::move(baseline_json);
-  const double score_s = clock.lap();
+  result.timer().done("score");
 
   result.metrics() = ordered;
   result.set_model(embedded.model);
@@ -242,17 +200,11 @@ void run_hyperlex_command(const HyperLexCommandOptions& options, const CommonOpt
   result.set("prompt", embedded.prompt);
   result.set("root", embedded.root_info);
   result.set("embedding", embedded.embedding);
-  // embed_s: reading the embeddings file, or embedding the words and the root with the model.
-  result.set("timing", {{"load_data_s", load_s},
-                        {"load_model_s", embedded.load_model_s},
-                        {"embed_s", embed_s - embedded.load_model_s},
-                        {"score_s", score_s}});
   if (options.write_scores) write_scores(result, set, gold, all_scores);
-  const std::string where = result.write();
   auto show = [](double v) { return std::isfinite(v) ? fmt::format("{:.4f}", v) : "n/a"; };
-  spdlog::info("HyperLex rho_all {} rho_nouns {} rho_verbs {} ({} pairs) in {:.1f} s -> {}",
+  spdlog::info("HyperLex rho_all {} rho_nouns {} rho_verbs {} ({} pairs) in {:.1f} s",
                show(report.all.rho), show(report.nouns.rho), show(report.verbs.rho),
-               set.pairs.size(), result.elapsed_s(), where);
+               set.pairs.size(), result.elapsed_s());
 }
 
 }  // namespace hc

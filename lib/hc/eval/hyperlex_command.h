@@ -8,16 +8,18 @@
 #include <vector>
 
 #include "hc/data/hyperlex.h"
+#include "hc/embed/model_options.h"
 #include "hc/eval/hyperlex_embeddings.h"
 #include "hc/geometry/root.h"
 #include "hc/text/prompt_templates.h"
 
-#include "hc/model/model_options.h"
+#include "hc/embed/model_options.h"
 
 namespace hc {
 
 class ConfigSchema;
-struct CommonOptions;
+class RunResult;
+struct RunContext;
 
 // Words are short and many: larger text batches than the default.
 inline ModelOptions words_model() {
@@ -39,10 +41,8 @@ struct HyperLexCommandOptions {
 };
 
 // Loads the data (first, so a bad file fails before a model loads), embeds or reads the
-// embeddings, scores, and writes the result JSON (RunResult: --output, default
-// runs/hc-eval-hyperlex/<time>/result.json). Exactly one of model.path and embeddings.file must
-// be set (else a usage hc::Error).
-void run_hyperlex_command(const HyperLexCommandOptions& options, const CommonOptions& common,
-                          const ConfigSchema& schema);
+// embeddings and scores, filling result (the tool layer writes it). Exactly one of model.path
+// and embeddings.file must be set (else a usage hc::Error).
+void run_hyperlex(const HyperLexCommandOptions& options, RunContext& context, RunResult& result);
 
 }  // namespace hc

@@ -91,11 +91,13 @@ std::vector<std::string> read_word_list(const std::filesystem::path& file) {
 
 void WordEmbeddingsOptions::declare(ConfigSchema& schema, const std::string& section) {
   schema.add(section + ".file", file,
-             "bring your own embeddings: .safetensors with one row per word (instead of a model)");
+             "bring your own embeddings: .safetensors with one row per word (instead of a model)")
+      .flag("--embeddings");
   schema.add(section + ".words", words,
              "JSON list of the words of the embeddings' rows (or an object with \"words\")")
       .check([this](const std::filesystem::path& p) { return file.empty() || !p.empty(); },
-             "a JSON word list when " + section + ".file is set");
+             "a JSON word list when " + section + ".file is set")
+      .flag("--words");
   schema.add(section + ".tensor", tensor,
              "tensor of the rows; empty = embeddings, text_embeds or the only 2-D tensor");
   schema.add(section + ".root_tensor", root_tensor,

@@ -11,7 +11,6 @@
 #include <opencv2/imgproc.hpp>
 
 #include "hc/core/atomic_file.h"
-#include "hc/core/cli.h"
 #include "hc/core/error.h"
 #include "hc/core/thread_pool.h"
 #include "hc/vision/decode_image.h"
@@ -142,7 +141,7 @@ void write_chains_jsonl(const fs::path& path, const std::vector<QualitativeItem>
 void write_chains_html(const fs::path& path, const std::vector<QualitativeItem>& items,
                        const QualitativePageInfo& info) {
   std::vector<std::string> thumbnails(items.size());
-  ThreadPool pool(static_cast<std::size_t>(std::max(0, requested_threads())));
+  ThreadPool pool(static_cast<std::size_t>(std::max(0, info.threads)));  // 0 = all cores
   pool.parallel_for(items.size(), [&](std::size_t i) {
     thumbnails[i] = thumbnail_data_uri(items[i].image, info.thumbnail_size);
   });

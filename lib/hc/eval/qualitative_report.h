@@ -36,6 +36,7 @@ struct QualitativePageInfo {
   std::size_t candidate_count = 0;
   int steps = 0;
   int thumbnail_size = 192;   // longest side of the thumbnails, pixels
+  int threads = 0;            // thumbnail workers (compute.threads); 0 = all cores
 };
 
 // The HTML page, written atomically. Predicted texts that belong to the image's ground truth

@@ -14,25 +14,23 @@
 #include <vector>
 
 #include "hc/data/hierarcaps.h"
+#include "hc/embed/model_options.h"
 #include "hc/eval/hierarchical_retrieval.h"
-
-#include "hc/model/model_options.h"
+#include "hc/geometry/root.h"
 
 namespace hc {
 
 class ConfigSchema;
 class RunResult;
+struct RunContext;
 
 struct RetrieveOptions {
   std::string mode = "hierarchical";
   ModelOptions model;                // model.*; model.path empty with embeddings.file
-  std::string device = "cpu";        // compute.device
-  std::string dtype = "fp32";        // compute.dtype
   std::filesystem::path embeddings;  // embeddings.file (retrieval_embeddings.h)
   HierarCapsOptions data;            // data.csv, data.images, data.skip_missing_images
   HierarchicalRetrievalOptions retrieval;  // retrieval.steps
-  std::string root = "empty";        // retrieval.root: empty, origin, mean or a .safetensors file
-  std::string root_tensor;           // retrieval.root_tensor: the tensor in that file
+  RootOptions root;                  // root.mode (empty, origin, mean, file), root.file, root.tensor
   bool random_init = false;          // baselines.random_init
   int64_t random_seed = 0;           // baselines.random_seed
   std::vector<int> ks{1, 5, 10};     // crossmodal.ks
@@ -46,14 +44,17 @@ struct RetrieveOptions {
   int thumbnail_size = 192;          // qualitative.thumbnail_size
   bool per_item = false;             // output.per_item: levels, per-image and per-row values
   bool per_image_jsonl = false;      // output.per_image_jsonl: per_image.jsonl beside the result
+  // synthetic.write_to: write the offline demo's synthetic HierarCaps sample into this folder,
+  // print its CSV's path and do nothing else.
+  std::filesystem::path write_synthetic;
 
   void declare(ConfigSchema& schema);
   // Checks between keys (what each mode needs); usage hc::Errors naming the keys.
   void validate() const;
 };
 
-// Runs options.mode, filling result (model, metrics, timing, artefacts written beside it);
-// the caller writes result.
-void run_retrieve(const RetrieveOptions& options, RunResult& result);
+// Runs options.mode on context's device, filling result (model, metrics, timing, artefacts
+// written beside it); the tool layer writes result.
+void run_retrieve(const RetrieveOptions& options, RunContext& context, RunResult& result);
 
 }  // namespace hc

@@ -23,6 +23,10 @@ at::Tensor as_vector(const at::Tensor& t, const std::string& what) {
                       fmt::join(t.sizes(), ", "));
 }
 
+bool is_root_mode_name(const std::string& name) {
+  return name == "empty" || name == "origin" || name == "mean" || name == "file";
+}
+
 bool is_vector_shape(const std::vector<int64_t>& shape) {
   return shape.size() == 1 || (shape.size() == 2 && shape[0] == 1);
 }
@@ -52,14 +56,37 @@ const char* root_mode_name(RootMode mode) {
 }
 
 void RootOptions::declare(ConfigSchema& schema, const std::string& section) {
-  schema.add(section + ".mode", mode,
-             "entailment root: empty (embedding of \"\"), origin, mean (of the texts) or file")
-      .one_of({"empty", "origin", "mean", "file"});
+  auto mode_key = schema.add(section + ".mode", mode,
+                             "entailment root: empty (embedding of \"\"), origin, mean (of the "
+                             "texts), file, or a .safetensors file (= mode file with that file)");
+  mode_key.relative_to_config().check(
+      [](const std::string& v) { return is_root_mode_name(v) || detail::path_exists(v); },
+      "empty, origin, mean, file or an existing .safetensors file");
+  if (section == "root") mode_key.flag("--root");
   schema.add(section + ".file", file, "root file (.safetensors) when mode is file")
       .check([this](const std::filesystem::path& p) { return mode != "file" || !p.empty(); },
              "a .safetensors file when " + section + ".mode is file");
   schema.add(section + ".tensor", tensor,
              "tensor name in the root file; empty = its only 1-D tensor");
+}
+
+RootOptions RootOptions::resolved() const {
+  RootOptions out = *this;
+  if (!is_root_mode_name(mode)) {
+    out.file = mode;
+    out.mode = "file";
+  }
+  return out;
+}
+
+nlohmann::ordered_json RootOptions::to_json() const {
+  const RootOptions root = resolved();
+  nlohmann::ordered_json json{{"mode", root.mode}};
+  if (root.mode == "file") {
+    json["file"] = root.file.string();
+    json["tensor"] = root.tensor;
+  }
+  return json;
 }
 
 at::Tensor empty_text_root(const at::Tensor& empty_text_embedding) {
@@ -110,7 +137,8 @@ at::Tensor load_root(const std::filesystem::path& file, const std::string& tenso
   return normalize_embeddings(loaded);
 }
 
-at::Tensor make_root(const RootOptions& options, const RootSources& sources) {
+at::Tensor make_root(const RootOptions& given, const RootSources& sources) {
+  const RootOptions options = given.resolved();
   switch (parse_root_mode(options.mode)) {
     case RootMode::EmptyText:
       if (!sources.empty_text_embedding) {

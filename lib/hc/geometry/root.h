@@ -14,6 +14,7 @@
 #include <string>
 
 #include <ATen/core/Tensor.h>
+#include <nlohmann/json.hpp>
 #include <c10/core/Device.h>
 #include <c10/core/TensorOptions.h>
 
@@ -27,13 +28,20 @@ enum class RootMode { EmptyText, Origin, Mean, File };
 RootMode parse_root_mode(const std::string& name);
 const char* root_mode_name(RootMode mode);
 
+// One root section in every tool that uses a root: root.mode, root.file, root.tensor, and the
+// flag --root MODE|FILE (a .safetensors file as the mode means mode file with that file).
 struct RootOptions {
   std::string mode = "empty";
   std::filesystem::path file;  // mode file: the .safetensors file
   std::string tensor;          // mode file: the tensor's name; empty = the file's only 1-D tensor
 
-  // Keys <section>.mode, <section>.file, <section>.tensor.
+  // Keys <section>.mode, <section>.file, <section>.tensor; --root only for the section "root".
   void declare(ConfigSchema& schema, const std::string& section = "root");
+
+  // mode is a mode name again: a file given as the mode becomes mode file with that file.
+  RootOptions resolved() const;
+  // What results record: {mode, file, tensor} (file and tensor only in mode file).
+  nlohmann::ordered_json to_json() const;
 };
 
 // The empty string's embedding ([D] or [1, D]), normalised; differentiable.

@@ -10,6 +10,7 @@
 
 #include "hc/core/error.h"
 #include "hc/core/large_allocations.h"
+#include "hc/core/strings.h"
 #include "hc/tensor/device.h"
 
 namespace hc {
@@ -82,15 +83,6 @@ at::Tensor ClipModelImpl::logits_per_image(const at::Tensor& image_embeds,
 }
 
 namespace {
-
-bool ends_with(const std::string& text, const std::string& suffix) {
-  return text.size() >= suffix.size() &&
-         text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-bool starts_with(const std::string& text, const std::string& prefix) {
-  return text.compare(0, prefix.size(), prefix) == 0;
-}
 
 // Hugging Face CLIPPreTrainedModel._init_weights with initializer_factor = 1: the standard
 // deviation of a normal init, 0 for zeros, or a negative value for "constant 1".

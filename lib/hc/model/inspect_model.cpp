@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "hc/core/error.h"
+#include "hc/core/strings.h"
 #include "hc/hub/model_source.h"
 #include "hc/io/safetensors.h"
 #include "hc/model/clip_weights.h"
@@ -13,13 +14,6 @@ namespace hc {
 namespace fs = std::filesystem;
 
 namespace {
-
-bool starts_with(const std::string& text, const char* prefix) { return text.rfind(prefix, 0) == 0; }
-
-bool ends_with(const std::string& text, const std::string& suffix) {
-  return text.size() >= suffix.size() &&
-         text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
 
 enum class Tower { Text, Vision, Other };
 

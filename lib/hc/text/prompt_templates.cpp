@@ -173,10 +173,12 @@ void PromptOptions::declare(ConfigSchema& schema, const std::string& section) {
         } catch (const Error&) {
           return false;
         }
-      }, "a template with exactly one {} field");
+      }, "a template with exactly one {} field")
+      .flag("--prompt");
   schema.add(section + ".templates_file", templates_file,
              "file of templates, one per line; when set, the mean of their normalised "
-             "embeddings (renormalised) replaces the single template");
+             "embeddings (renormalised) replaces the single template")
+      .flag("--templates");
 }
 
 PromptTemplates PromptOptions::load() const {

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "hc/core/error.h"
+#include "hc/core/strings.h"
 #include "hc/io/text_file.h"
 #include "hc/text/utf8.h"
 
@@ -14,10 +15,6 @@ namespace hc {
 namespace {
 
 constexpr const char* kStdinName = "<stdin>";
-
-bool ends_with(std::string_view text, std::string_view suffix) {
-  return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
-}
 
 // JSONL by name; read_text_file decompresses .gz transparently, so texts.jsonl.gz counts too.
 bool is_jsonl(const std::string& path) {

@@ -7,9 +7,11 @@
 #include <iostream>
 
 #include "hc/core/atomic_file.h"
-#include "hc/core/cli.h"
+#include "hc/core/config.h"
 #include "hc/core/error.h"
+#include "hc/core/result.h"
 #include "hc/core/thread_pool.h"
+#include "hc/core/tool.h"
 #include "hc/hub/model_source.h"
 #include "hc/text/clip_tokenizer.h"
 #include "hc/text/parallel_encode.h"
@@ -47,17 +49,38 @@ std::filesystem::path vocabulary_location(const TokenizeOptions& options) {
 
 }  // namespace
 
-void run_tokenize(const TokenizeOptions& options) {
+void TokenizeOptions::declare(ConfigSchema& schema) {
+  schema.add("tokenize.input", input, "text file (one per line, or .jsonl), or - for stdin")
+      .flag("input");
+  schema.add("tokenize.vocab", vocab,
+             "checkpoint folder (vocab.json + merges.txt), vocab.json, or "
+             "bpe_simple_vocab_16e6.txt.gz")
+      .relative_to_config()
+      .flag("--vocab");
+  schema.add("tokenize.model", model,
+             "or the tokenizer of this model: checkpoint folder, weights file or cached hub id")
+      .relative_to_config()
+      .flag("--model");
+  schema.add("tokenize.context_length", context_length,
+             "cut ids to N tokens, end token kept (0 = no limit)")
+      .check_non_negative()
+      .flag("--context-length");
+  schema.add("tokenize.truncate", truncate,
+             "with a context length: cut a longer text (false: it is an error)")
+      .flag_value("--no-truncate", "false");
+}
+
+void run_tokenize(const TokenizeOptions& options, RunContext& context, RunResult& result) {
   const std::filesystem::path vocabulary = vocabulary_location(options);
-  if (options.context_length < 0) {
-    throw usage_error("hc tokenize: --context-length must be positive, got {}",
-                      options.context_length);
+  if (!options.truncate && options.context_length == 0) {
+    throw usage_error("hc tokenize: tokenize.truncate=false (--no-truncate) needs a context "
+                      "length (--context-length)");
   }
   const auto start = std::chrono::steady_clock::now();
   const ClipTokenizer tokenizer = ClipTokenizer::load(vocabulary);
   const TextRecords records = read_text_records(options.input);
 
-  ThreadPool pool(static_cast<std::size_t>(requested_threads()));
+  ThreadPool pool(static_cast<std::size_t>(context.threads()));
   std::vector<std::vector<int32_t>> ids = encode_all(tokenizer, records.texts, pool);
   if (options.context_length > 0) {
     for (std::size_t i = 0; i < ids.size(); ++i) {
@@ -66,18 +89,22 @@ void run_tokenize(const TokenizeOptions& options) {
     }
   }
 
-  if (options.output.empty() || options.output == "-") {
+  const std::string& output = context.output;
+  if (output.empty() || output == "-") {
     write_all(std::cout, records, ids);
     std::cout.flush();
     if (!std::cout) throw runtime_error("hc tokenize: writing to stdout failed");
   } else {
-    AtomicFile file(options.output);
+    AtomicFile file(output);
     write_all(file.stream(), records, ids);
     file.commit();
   }
   const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
   spdlog::info("tokenized {} texts from {} in {:.2f} s on {} threads", ids.size(),
                records.source, elapsed.count(), pool.size());
+  result.metrics()["texts"] = ids.size();
+  result.set("input", records.source);
+  result.set("vocabulary", vocabulary.string());
 }
 
 }  // namespace hc

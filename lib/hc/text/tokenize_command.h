@@ -7,15 +7,22 @@
 
 namespace hc {
 
+class ConfigSchema;
+class RunResult;
+struct RunContext;
+
 struct TokenizeOptions {
-  std::string vocab;         // checkpoint folder, vocab.json/merges.txt or the OpenAI .gz
-  std::string model;         // or: the model whose tokenizer to use (folder, file, cached hub id)
-  std::string input = "-";   // file, or "-" for stdin
-  std::string output;        // file written atomically; empty or "-" for stdout
-  int context_length = 0;    // 0: no context length
-  bool truncate = true;
+  std::string vocab;         // tokenize.vocab: checkpoint folder, vocab.json/merges.txt or the .gz
+  std::string model;         // tokenize.model: or the model whose tokenizer to use
+  std::string input = "-";   // tokenize.input: file, or "-" for stdin (positional)
+  int context_length = 0;    // tokenize.context_length: 0 = no context length
+  bool truncate = true;      // tokenize.truncate: false = a longer text is an error
+
+  void declare(ConfigSchema& schema);
 };
 
-void run_tokenize(const TokenizeOptions& options);
+// Writes the JSON lines to context.output (atomically; empty or "-" = stdout) on
+// context.threads() workers.
+void run_tokenize(const TokenizeOptions& options, RunContext& context, RunResult& result);
 
 }  // namespace hc

@@ -1,10 +1,9 @@
 #pragma once
-// The model.* config keys every tool that embeds with a CLIP model shares, declared once: where
-// the checkpoint comes from, its tokenizer and preprocessing, and how the embedding engine runs.
+// The model.* config keys every tool that embeds with a CLIP model shares, declared once with
+// their command-line flags: where the checkpoint comes from, its tokenizer and preprocessing,
+// and how the embedding engine runs.
 #include <filesystem>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "hc/embed/embed_options.h"
 #include "hc/model/clip_bundle.h"
@@ -12,6 +11,7 @@
 namespace hc {
 
 class ConfigSchema;
+struct ComputeOptions;
 
 struct ModelOptions {
   std::string path;                  // model.path: folder, weights file or cached hub id
@@ -21,14 +21,15 @@ struct ModelOptions {
   int batch_size = 64;               // model.batch_size: texts or images per forward pass
   bool cache = true;                 // model.cache: the on-disk embedding cache
   std::filesystem::path cache_dir;   // model.cache_dir: empty = the default folder
+  bool normalise = true;             // unit-length embeddings (a tool's choice, not a key)
 
+  // Keys <section>.*; the flags (--model, --arch, --vocab, --preprocess, --batch-size,
+  // --no-cache) only for the section "model", so a second model section has none.
   void declare(ConfigSchema& schema, const std::string& section = "model");
 
   ClipBundleOptions bundle_options() const;
-  EmbedOptions embed_options() const;  // batch size and cache; threads etc. stay at defaults
+  // Batch size, cache and the worker threads of compute.threads.
+  EmbedOptions embed_options(const ComputeOptions& compute) const;
 };
-
-// The "model" object of result JSONs and sidecars: {spec, path, name, architecture, sha256}.
-nlohmann::ordered_json model_identity_json(const ModelIdentity& identity);
 
 }  // namespace hc

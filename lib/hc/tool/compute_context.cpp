@@ -1,0 +1,26 @@
+#include "hc/tool/compute_context.h"
+
+#include "hc/tensor/device.h"
+
+namespace hc {
+
+ComputeOptions resolve_compute(const ComputeOptions& options, bool defaults_only) {
+  ComputeOptions resolved = options;
+  resolved.threads = options.resolved_threads();
+  if (defaults_only) return resolved;
+  resolved.device = parse_device(options.device).str();  // "cuda" -> "cuda:0"
+  resolved.dtype = scalar_type_label(parse_scalar_type(options.dtype));
+  return resolved;
+}
+
+c10::Device compute_device(const ComputeOptions& options) { return parse_device(options.device); }
+
+c10::ScalarType compute_dtype(const ComputeOptions& options) {
+  return parse_scalar_type(options.dtype);
+}
+
+void apply_compute_threads(const ComputeOptions& options) {
+  set_torch_threads(options.resolved_threads());
+}
+
+}  // namespace hc
