@@ -47,9 +47,15 @@ class ParallelLoop {
   // Returns once every index is claimed and every helper that joined has left; rethrows the
   // first failure. Helpers that start later find nothing left to claim and never join.
   void wait_until_done() {
-    std::unique_lock<std::mutex> lock(mutex_);
-    idle_.wait(lock, [this] { return next_ >= count_ && active_ == 0; });
-    if (first_error_) std::rethrow_exception(first_error_);
+    std::exception_ptr error;
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      idle_.wait(lock, [this] { return next_ >= count_ && active_ == 0; });
+      // Taken out, so that a late helper dropping the last reference to the loop on a worker
+      // does not also release the exception the caller is handling.
+      error = std::move(first_error_);
+    }
+    if (error) std::rethrow_exception(error);
   }
 
  private:
