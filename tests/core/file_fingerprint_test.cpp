@@ -47,6 +47,13 @@ struct stat stat_of(const fs::path& path) {
   return info;
 }
 
+// What a replacement keeps for the test to mean anything: size and mtime to the nanosecond.
+void require_same_size_and_mtime(const struct stat& before, const struct stat& after) {
+  REQUIRE(after.st_size == before.st_size);
+  REQUIRE(after.st_mtim.tv_sec == before.st_mtim.tv_sec);
+  REQUIRE(after.st_mtim.tv_nsec == before.st_mtim.tv_nsec);
+}
+
 // Memoises `file` (backdated), then doctors the sidecar so that a digest taken from it is told
 // from a real hash.
 std::string memoise_with_doctored_digest(const fs::path& file, const fs::path& cache) {
@@ -151,9 +158,7 @@ TEST_CASE("A file replaced by another of the same size and mtime is hashed again
     fs::rename(dir / ".model.tmp", file);
     const struct stat after = stat_of(file);
     REQUIRE(after.st_ino != before.st_ino);
-    REQUIRE(after.st_size == before.st_size);
-    REQUIRE(after.st_mtim.tv_sec == before.st_mtim.tv_sec);
-    REQUIRE(after.st_mtim.tv_nsec == before.st_mtim.tv_nsec);
+    require_same_size_and_mtime(before, after);
     CHECK(hc::cached_sha256_file(file, cache) == hc::sha256_hex("weights v2"));
   }
   SECTION("copied into it with its times kept (cp -p): same inode, new change time") {
@@ -165,9 +170,7 @@ TEST_CASE("A file replaced by another of the same size and mtime is hashed again
     copy_times(dir / "v1.times", file);
     const struct stat after = stat_of(file);
     REQUIRE(after.st_ino == before.st_ino);
-    REQUIRE(after.st_size == before.st_size);
-    REQUIRE(after.st_mtim.tv_sec == before.st_mtim.tv_sec);
-    REQUIRE(after.st_mtim.tv_nsec == before.st_mtim.tv_nsec);
+    require_same_size_and_mtime(before, after);
     CHECK(hc::cached_sha256_file(file, cache) == hc::sha256_hex("weights v2"));
   }
 }

@@ -94,9 +94,12 @@ std::optional<std::string> read_sidecar(const fs::path& sidecar, const FileStamp
       if (!entry.contains(key)) return std::nullopt;
     }
     std::string digest = entry.at("sha256").get<std::string>();
-    const FileStamp recorded{entry.at("path").get<std::string>(), entry.at("size").get<int64_t>(),
-                             entry.at("mtime_ns").get<int64_t>(), entry.at("ctime_ns").get<int64_t>(),
-                             entry.at("inode").get<uint64_t>(), entry.at("device").get<uint64_t>()};
+    const FileStamp recorded{entry.at("path").get<std::string>(),
+                             entry.at("size").get<int64_t>(),
+                             entry.at("mtime_ns").get<int64_t>(),
+                             entry.at("ctime_ns").get<int64_t>(),
+                             entry.at("inode").get<uint64_t>(),
+                             entry.at("device").get<uint64_t>()};
     if (recorded == stamp && is_hex_digest(digest)) return digest;
   } catch (const nlohmann::json::exception&) {
     spdlog::debug("ignoring the malformed fingerprint cache entry {}", sidecar.string());

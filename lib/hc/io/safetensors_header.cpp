@@ -150,11 +150,12 @@ void check_exact_coverage(const std::vector<HeaderEntry>& tensors, std::size_t d
                           const std::string& file) {
   std::vector<const HeaderEntry*> by_offset;
   for (const auto& entry : tensors) by_offset.push_back(&entry);
-  std::stable_sort(by_offset.begin(), by_offset.end(), [](const HeaderEntry* a, const HeaderEntry* b) {
-    return a->begin != b->begin ? a->begin < b->begin : a->end < b->end;
-  });
-  std::size_t covered = 0;               // bytes [0, covered) belong to tensors seen so far
-  const HeaderEntry* last = nullptr;     // the tensor that ends at `covered`
+  std::stable_sort(by_offset.begin(), by_offset.end(),
+                   [](const HeaderEntry* a, const HeaderEntry* b) {
+                     return a->begin != b->begin ? a->begin < b->begin : a->end < b->end;
+                   });
+  std::size_t covered = 0;            // bytes [0, covered) belong to tensors seen so far
+  const HeaderEntry* last = nullptr;  // the tensor that ends at `covered`
   for (const HeaderEntry* current : by_offset) {
     if (current->begin > covered) {
       throw runtime_error("{}: data bytes [{}, {}) belong to no tensor: a hole {}", file, covered,
