@@ -1,6 +1,7 @@
 // bench_retrieve [SHARED_DIR] [ROWS] [THREADS] [REPEATS]: the speed figures of hc-retrieve (issue 5).
 //   metric:        evaluate_hierarchical_retrieval alone on the 1000-row test set (the metrics
-//                  fixture's D=64 embeddings, and random D=512 ones), median of 5 runs;
+//                  fixture's D=64 embeddings, and random D=512 ones), median of 5 runs,
+//                  beside its target (D=64 under 0.5 s);
 //   whole_run:     hc::run_retrieve, the library call behind hc-retrieve, in hierarchical mode
 //                  with a ViT-B/32-shaped random checkpoint (hc init-model, seed 0) over the
 //                  first ROWS rows (default 1000): loading the data and the model, tokenising,
@@ -91,6 +92,8 @@ nlohmann::json metric_figures(const fs::path& shared) {
           {"images", set.images.size()},
           {"steps", 50},
           {"d64_seconds", time(text, image, root)},
+          // The claim a unit test used to time: the 1000-row metric well under a second.
+          {"d64_target_seconds", 0.5},
           {"d512_seconds", time(text512, image512, root512)}};
 }
 

@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config
   libtorch-dev libopenblas0-pthread
   libopencv-dev libcli11-dev libspdlog-dev libfmt-dev libyaml-cpp-dev
-  nlohmann-json3-dev catch2 libpcre2-dev libcurl4-openssl-dev zlib1g-dev
+  nlohmann-json3-dev catch2 libpcre2-dev libcurl4-openssl-dev libssl-dev zlib1g-dev
   python3
   chromium  # renders the qualitative HTML report in its end-to-end test
 )

@@ -26,11 +26,26 @@ namespace {
 // Modified this recently, a file may still change within the same timestamp tick.
 constexpr int64_t kRacyWindowNs = 2'000'000'000;
 
+// What identifies one version of a file without reading it. Size and mtime can both be kept by
+// a replacement: a file renamed over it (rsync -a) has another inode; one copied into it in place
+// with its times kept (cp -p) keeps the inode but not the change time, which nothing can set.
 struct FileStamp {
   std::string path;  // absolute, symlinks resolved
   int64_t size = 0;
   int64_t mtime_ns = 0;
+  int64_t ctime_ns = 0;
+  uint64_t inode = 0;
+  uint64_t device = 0;
+
+  bool operator==(const FileStamp& other) const {
+    return path == other.path && size == other.size && mtime_ns == other.mtime_ns &&
+           ctime_ns == other.ctime_ns && inode == other.inode && device == other.device;
+  }
 };
+
+int64_t nanoseconds(const timespec& time) {
+  return static_cast<int64_t>(time.tv_sec) * 1'000'000'000 + static_cast<int64_t>(time.tv_nsec);
+}
 
 FileStamp stamp_of(const fs::path& path) {
   std::error_code ec;
@@ -40,9 +55,12 @@ FileStamp stamp_of(const fs::path& path) {
   if (::stat(absolute.c_str(), &info) != 0) {
     throw runtime_error("cannot read {}: {}", path.string(), std::strerror(errno));
   }
-  return FileStamp{absolute.string(), static_cast<int64_t>(info.st_size),
-                   static_cast<int64_t>(info.st_mtim.tv_sec) * 1'000'000'000 +
-                       static_cast<int64_t>(info.st_mtim.tv_nsec)};
+  return FileStamp{absolute.string(),
+                   static_cast<int64_t>(info.st_size),
+                   nanoseconds(info.st_mtim),
+                   nanoseconds(info.st_ctim),
+                   static_cast<uint64_t>(info.st_ino),
+                   static_cast<uint64_t>(info.st_dev)};
 }
 
 int64_t now_ns() {
@@ -64,7 +82,7 @@ bool is_hex_digest(const std::string& text) {
 }
 
 // The recorded digest when the sidecar describes this very file; nothing for a missing, stale
-// or unreadable sidecar.
+// or unreadable sidecar (one written before the inode and ctime were recorded counts as stale).
 std::optional<std::string> read_sidecar(const fs::path& sidecar, const FileStamp& stamp) {
   std::ifstream in(sidecar, std::ios::binary);
   if (!in) return std::nullopt;
@@ -72,12 +90,17 @@ std::optional<std::string> read_sidecar(const fs::path& sidecar, const FileStamp
   text << in.rdbuf();
   try {
     nlohmann::json entry = nlohmann::json::parse(text.str());
-    std::string digest = entry.at("sha256").get<std::string>();
-    if (entry.at("path").get<std::string>() == stamp.path &&
-        entry.at("size").get<int64_t>() == stamp.size &&
-        entry.at("mtime_ns").get<int64_t>() == stamp.mtime_ns && is_hex_digest(digest)) {
-      return digest;
+    for (const char* key : {"ctime_ns", "inode", "device"}) {
+      if (!entry.contains(key)) return std::nullopt;
     }
+    std::string digest = entry.at("sha256").get<std::string>();
+    const FileStamp recorded{entry.at("path").get<std::string>(),
+                             entry.at("size").get<int64_t>(),
+                             entry.at("mtime_ns").get<int64_t>(),
+                             entry.at("ctime_ns").get<int64_t>(),
+                             entry.at("inode").get<uint64_t>(),
+                             entry.at("device").get<uint64_t>()};
+    if (recorded == stamp && is_hex_digest(digest)) return digest;
   } catch (const nlohmann::json::exception&) {
     spdlog::debug("ignoring the malformed fingerprint cache entry {}", sidecar.string());
   }
@@ -88,6 +111,9 @@ void write_sidecar(const fs::path& sidecar, const FileStamp& stamp, const std::s
   nlohmann::json entry = {{"path", stamp.path},
                           {"size", stamp.size},
                           {"mtime_ns", stamp.mtime_ns},
+                          {"ctime_ns", stamp.ctime_ns},
+                          {"inode", stamp.inode},
+                          {"device", stamp.device},
                           {"sha256", digest}};
   try {
     write_file_atomically(sidecar, entry.dump(2) + "\n");
@@ -116,9 +142,7 @@ std::string cached_sha256_file(const fs::path& path, const fs::path& cache_dir) 
               static_cast<double>(before.size) / 1e6);
   std::string digest = sha256_file(before.path);
   const FileStamp after = stamp_of(path);
-  const bool unchanged = after.path == before.path && after.size == before.size &&
-                         after.mtime_ns == before.mtime_ns;
-  if (unchanged && started - before.mtime_ns > kRacyWindowNs) {
+  if (after == before && started - before.mtime_ns > kRacyWindowNs) {
     write_sidecar(sidecar, before, digest);
   }
   return digest;

@@ -4,7 +4,9 @@
 // Each hashed file leaves a small JSON sidecar in <cache>/fingerprints/ (cache: hc_cache_dir(),
 // i.e. $HC_CACHE_DIR, else ${XDG_CACHE_HOME:-~/.cache}/hc) keyed by the file's absolute path
 // with symlinks resolved (so the snapshots of the Hugging Face cache that share a blob share an
-// entry), and valid while the file's size and modification time (ns) are those recorded. A file
+// entry), and valid while the file's size, modification time (ns), inode, device and change time
+// are those recorded: a file replaced by another of the same size and mtime (rsync -a renaming
+// over it, cp -p copying into it) is hashed again, and so, harmlessly, is one chmod-ed. A file
 // modified within the last 2 seconds is hashed but not memoised: a later write within the same
 // timestamp tick could otherwise go unnoticed. Deleting the folder is always safe. A cache that
 // cannot be written only costs the hashing next time (logged at debug level).

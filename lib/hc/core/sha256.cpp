@@ -3,121 +3,78 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <vector>
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/opensslv.h>
 
 #include "hc/core/error.h"
 
 namespace hc {
 namespace {
 
-constexpr std::array<uint32_t, 64> kRound = {
-    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
-    0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
-    0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
-    0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
-    0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
-    0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
-    0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
-    0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
-    0xc67178f2};
+// libcrypto's error queue as one line, for the message; empties the queue.
+std::string openssl_errors() {
+  std::string text;
+  for (unsigned long code = ERR_get_error(); code != 0; code = ERR_get_error()) {
+    char line[256];
+    ERR_error_string_n(code, line, sizeof line);
+    if (!text.empty()) text += "; ";
+    text += line;
+  }
+  return text.empty() ? "no detail from OpenSSL" : text;
+}
 
-constexpr std::array<uint32_t, 8> kInitialState = {0x6a09e667, 0xbb67ae85, 0x3c6ef372,
-                                                   0xa54ff53a, 0x510e527f, 0x9b05688c,
-                                                   0x1f83d9ab, 0x5be0cd19};
+[[noreturn]] void throw_openssl_failure(const char* step) {
+  throw runtime_error("SHA-256 through OpenSSL failed in {}: {}", step, openssl_errors());
+}
 
-inline uint32_t rotr(uint32_t x, int n) { return (x >> n) | (x << (32 - n)); }
-
-inline uint32_t load_be32(const uint8_t* p) {
-  return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | uint32_t{p[3]};
+// The SHA-256 method, looked up once: with OpenSSL 3 an EVP_sha256() passed to every
+// EVP_DigestInit_ex is fetched again each time, which dominates hashing many short texts.
+const EVP_MD* sha256_method() {
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+  static const EVP_MD* method = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+#else
+  static const EVP_MD* method = EVP_sha256();
+#endif
+  if (method == nullptr) throw_openssl_failure("EVP_MD_fetch(SHA256)");
+  return method;
 }
 
 }  // namespace
 
-Sha256::Sha256() { reset(); }
+void Sha256::ContextDeleter::operator()(evp_md_ctx_st* context) const { EVP_MD_CTX_free(context); }
 
-void Sha256::reset() {
-  state_ = kInitialState;
-  buffered_ = 0;
-  length_ = 0;
-}
-
-void Sha256::compress(const uint8_t* blocks, std::size_t count) {
-  uint32_t w[64];
-  for (std::size_t block = 0; block < count; ++block, blocks += 64) {
-    for (int i = 0; i < 16; ++i) w[i] = load_be32(blocks + 4 * i);
-    for (int i = 16; i < 64; ++i) {
-      const uint32_t s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3);
-      const uint32_t s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10);
-      w[i] = w[i - 16] + s0 + w[i - 7] + s1;
-    }
-    uint32_t a = state_[0], b = state_[1], c = state_[2], d = state_[3];
-    uint32_t e = state_[4], f = state_[5], g = state_[6], h = state_[7];
-    for (int i = 0; i < 64; ++i) {
-      const uint32_t s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25);
-      const uint32_t choice = (e & f) ^ (~e & g);
-      const uint32_t t1 = h + s1 + choice + kRound[i] + w[i];
-      const uint32_t s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22);
-      const uint32_t majority = (a & b) ^ (a & c) ^ (b & c);
-      const uint32_t t2 = s0 + majority;
-      h = g;
-      g = f;
-      f = e;
-      e = d + t1;
-      d = c;
-      c = b;
-      b = a;
-      a = t1 + t2;
-    }
-    state_[0] += a;
-    state_[1] += b;
-    state_[2] += c;
-    state_[3] += d;
-    state_[4] += e;
-    state_[5] += f;
-    state_[6] += g;
-    state_[7] += h;
+Sha256::Sha256() : context_(EVP_MD_CTX_new()) {
+  if (!context_) throw_openssl_failure("EVP_MD_CTX_new");
+  if (EVP_DigestInit_ex(context_.get(), sha256_method(), nullptr) != 1) {
+    throw_openssl_failure("EVP_DigestInit_ex");
   }
 }
+
+Sha256::~Sha256() = default;
+Sha256::Sha256(Sha256&&) noexcept = default;
+Sha256& Sha256::operator=(Sha256&&) noexcept = default;
 
 void Sha256::update(const void* data, std::size_t size) {
-  const auto* bytes = static_cast<const uint8_t*>(data);
-  length_ += size;
-  if (buffered_ > 0) {
-    const std::size_t take = std::min(size, buffer_.size() - buffered_);
-    std::memcpy(buffer_.data() + buffered_, bytes, take);
-    buffered_ += take;
-    bytes += take;
-    size -= take;
-    if (buffered_ < buffer_.size()) return;
-    compress(buffer_.data(), 1);
-    buffered_ = 0;
+  if (size != 0 && EVP_DigestUpdate(context_.get(), data, size) != 1) {
+    throw_openssl_failure("EVP_DigestUpdate");
   }
-  const std::size_t whole = size / 64;
-  compress(bytes, whole);
-  bytes += whole * 64;
-  size -= whole * 64;
-  std::memcpy(buffer_.data(), bytes, size);
-  buffered_ = size;
 }
 
 Sha256::Digest Sha256::digest() {
-  const uint64_t bits = length_ * 8;
-  const uint8_t pad = 0x80;
-  update(&pad, 1);
-  const uint8_t zero[64] = {};
-  update(zero, (buffered_ <= 56 ? 56 : 120) - buffered_);
-  uint8_t length_be[8];
-  for (int i = 0; i < 8; ++i) length_be[i] = static_cast<uint8_t>(bits >> (56 - 8 * i));
-  update(length_be, 8);
-  Digest out;
-  for (int i = 0; i < 8; ++i) {
-    for (int j = 0; j < 4; ++j) out[4 * i + j] = static_cast<uint8_t>(state_[i] >> (24 - 8 * j));
+  Digest out{};
+  unsigned int length = 0;
+  if (EVP_DigestFinal_ex(context_.get(), out.data(), &length) != 1 || length != out.size()) {
+    throw_openssl_failure("EVP_DigestFinal_ex");
   }
-  reset();
+  // Start afresh for the next message.
+  if (EVP_DigestInit_ex(context_.get(), sha256_method(), nullptr) != 1) {
+    throw_openssl_failure("EVP_DigestInit_ex");
+  }
   return out;
 }
 
@@ -140,24 +97,24 @@ std::string sha256_hex(std::string_view bytes) {
 }
 
 void update_from_file(Sha256& hash, const std::filesystem::path& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    throw runtime_error("cannot read {}: {}", path.string(), std::strerror(errno));
-  }
+  struct Descriptor {
+    int fd;
+    ~Descriptor() {
+      if (fd >= 0) ::close(fd);
+    }
+  } file{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+  if (file.fd < 0) throw runtime_error("cannot read {}: {}", path.string(), std::strerror(errno));
   // Reads, not a mapping: a file truncated while it is hashed gives an error, not SIGBUS.
   std::vector<uint8_t> chunk(std::size_t{1} << 20);
   for (;;) {
-    const ssize_t got = ::read(fd, chunk.data(), chunk.size());
+    const ssize_t got = ::read(file.fd, chunk.data(), chunk.size());
     if (got == 0) break;
     if (got < 0) {
       if (errno == EINTR) continue;
-      const int error = errno;
-      ::close(fd);
-      throw runtime_error("cannot read {}: {}", path.string(), std::strerror(error));
+      throw runtime_error("cannot read {}: {}", path.string(), std::strerror(errno));
     }
     hash.update(chunk.data(), static_cast<std::size_t>(got));
   }
-  ::close(fd);
 }
 
 std::string sha256_file(const std::filesystem::path& path) {

@@ -1,6 +1,7 @@
 #pragma once
-// SHA-256 (FIPS 180-4), torch-free: incremental over data of any size, and over whole files read
-// in large chunks, for fingerprints of model weights and cache keys.
+// SHA-256 (FIPS 180-4) through OpenSSL's libcrypto (EVP, which picks the CPU's SHA extensions or
+// vector code at run time), torch-free: incremental over data of any size, and over whole files
+// read in large chunks, for fingerprints of model weights and cache keys.
 //
 //   hc::Sha256 hash;
 //   hash.update(bytes);            // any number of times
@@ -9,8 +10,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <string_view>
+
+struct evp_md_ctx_st;  // OpenSSL's EVP_MD_CTX, kept out of this header
 
 namespace hc {
 
@@ -18,7 +22,12 @@ class Sha256 {
  public:
   using Digest = std::array<uint8_t, 32>;
 
-  Sha256();
+  Sha256();  // throws hc::Error when libcrypto cannot provide SHA-256
+  ~Sha256();
+  Sha256(Sha256&&) noexcept;  // a moved-from object may only be destroyed or assigned to
+  Sha256& operator=(Sha256&&) noexcept;
+  Sha256(const Sha256&) = delete;
+  Sha256& operator=(const Sha256&) = delete;
 
   void update(const void* data, std::size_t size);
   void update(std::string_view bytes) { update(bytes.data(), bytes.size()); }
@@ -29,13 +38,10 @@ class Sha256 {
   std::string hex_digest();
 
  private:
-  void reset();
-  void compress(const uint8_t* blocks, std::size_t count);
-
-  std::array<uint32_t, 8> state_;
-  std::array<uint8_t, 64> buffer_;
-  std::size_t buffered_ = 0;
-  uint64_t length_ = 0;  // bytes seen
+  struct ContextDeleter {
+    void operator()(evp_md_ctx_st* context) const;
+  };
+  std::unique_ptr<evp_md_ctx_st, ContextDeleter> context_;
 };
 
 // 64 lower-case hex digits.

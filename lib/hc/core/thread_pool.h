@@ -34,6 +34,9 @@ class ThreadPool {
 
   // Calls body(i) for i in [0, count) on the workers and waits for all of them. The first
   // exception thrown by any body is rethrown here after every started body has finished.
+  // Called from one of this pool's own workers (a body or task that loops in parallel itself),
+  // the calling worker runs bodies too and never waits on work queued behind it, so nesting
+  // cannot deadlock even on a one-thread pool; the pool's size still bounds the parallelism.
   void parallel_for(std::size_t count, const std::function<void(std::size_t)>& body);
 
  private:

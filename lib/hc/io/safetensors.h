@@ -33,7 +33,8 @@ struct TensorView {
 };
 
 // A single .safetensors file, memory-mapped read-only. Opening validates the whole header
-// (length, JSON, dtypes, shapes against byte sizes, offsets in range, no overlaps) and throws
+// (length, JSON, dtypes, shapes against byte sizes, offsets in range, the tensors covering the
+// data section exactly: no hole, no overlap, no trailing byte) and throws
 // hc::Error with the file name and the fault on any problem.
 class SafetensorsFile {
  public:

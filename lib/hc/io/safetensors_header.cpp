@@ -138,22 +138,48 @@ HeaderEntry parse_entry(const std::string& name, const Json& value, std::size_t 
   return entry;
 }
 
-// Empty ranges share no bytes with anything, so only non-empty ones can overlap.
-void check_no_overlaps(const std::vector<HeaderEntry>& tensors, const std::string& file) {
+std::string range_text(const HeaderEntry& entry) {
+  return fmt::format("\"{}\" [{}, {}]", entry.name, entry.begin, entry.end);
+}
+
+// The format requires the tensors, taken in offset order, to tile the data section: each begins
+// where the previous one ends, the first at 0, the last at the end. Anything else means a
+// corrupt header or a header length off by some bytes, which would otherwise load every tensor
+// shifted without a word. Empty tensors may sit at any boundary, including both ends.
+void check_exact_coverage(const std::vector<HeaderEntry>& tensors, std::size_t data_size,
+                          const std::string& file) {
   std::vector<const HeaderEntry*> by_offset;
-  for (const auto& entry : tensors) {
-    if (entry.begin != entry.end) by_offset.push_back(&entry);
-  }
-  std::sort(by_offset.begin(), by_offset.end(),
-            [](const HeaderEntry* a, const HeaderEntry* b) { return a->begin < b->begin; });
-  for (std::size_t i = 1; i < by_offset.size(); ++i) {
-    const HeaderEntry& previous = *by_offset[i - 1];
-    const HeaderEntry& current = *by_offset[i];
-    if (current.begin < previous.end) {
-      throw runtime_error("{}: tensors \"{}\" [{}, {}] and \"{}\" [{}, {}] overlap", file,
-                          previous.name, previous.begin, previous.end, current.name,
-                          current.begin, current.end);
+  for (const auto& entry : tensors) by_offset.push_back(&entry);
+  std::stable_sort(by_offset.begin(), by_offset.end(),
+                   [](const HeaderEntry* a, const HeaderEntry* b) {
+                     return a->begin != b->begin ? a->begin < b->begin : a->end < b->end;
+                   });
+  std::size_t covered = 0;            // bytes [0, covered) belong to tensors seen so far
+  const HeaderEntry* last = nullptr;  // the tensor that ends at `covered`
+  for (const HeaderEntry* current : by_offset) {
+    if (current->begin > covered) {
+      throw runtime_error("{}: data bytes [{}, {}) belong to no tensor: a hole {}", file, covered,
+                          current->begin,
+                          last ? "between " + range_text(*last) + " and " + range_text(*current)
+                               : "before " + range_text(*current));
     }
+    if (current->begin < covered) {
+      if (current->begin != current->end) {
+        throw runtime_error("{}: tensors {} and {} overlap", file, range_text(*last),
+                            range_text(*current));
+      }
+      throw runtime_error("{}: empty tensor {} lies inside {}", file, range_text(*current),
+                          range_text(*last));
+    }
+    if (current->end > covered || last == nullptr) last = current;
+    covered = current->end;
+  }
+  if (covered != data_size) {
+    throw runtime_error("{}: data bytes [{}, {}) after {} belong to no tensor: {} trailing "
+                        "byte(s), from a wrong header length or bytes appended to the file",
+                        file, covered, data_size,
+                        last ? "the last tensor " + range_text(*last) : "an empty header",
+                        data_size - covered);
   }
 }
 
@@ -172,7 +198,7 @@ Header parse_header(std::string_view json_text, std::size_t data_size, const std
       header.tensors.push_back(parse_entry(key, value, data_size, file));
     }
   }
-  check_no_overlaps(header.tensors, file);
+  check_exact_coverage(header.tensors, data_size, file);
   return header;
 }
 

@@ -31,7 +31,8 @@ struct Header {
 
 // Throws hc::Error naming `file` and the fault: invalid JSON, a missing or mistyped field, an
 // unknown dtype, negative dims, a byte range that does not match the shape, ranges past the end
-// of the data section or overlapping each other.
+// of the data section, and ranges that do not tile the data section exactly (a hole, an overlap,
+// trailing bytes).
 Header parse_header(std::string_view json_text, std::size_t data_size, const std::string& file);
 
 }  // namespace hc::safetensors_detail
