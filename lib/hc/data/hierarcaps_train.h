@@ -1,0 +1,43 @@
+#pragma once
+// The HierarCaps train format, as the official train.py reads it: a CSV (plain or gzip) with
+// columns `positive` and `negative`, each 4 texts from general to specific joined by " => "
+// (split on exactly that, as `str.split(' => ')`; the texts are not stripped), plus whatever
+// identifies the row's image (`image_url` and/or `id`), carried along. Torch-free.
+//
+// Not load_hierarcaps_pairs (hierarcaps_pairs.h): that reader follows the official evaluation
+// (split on "=>", texts stripped, image_url must hold a COCO id); train rows are split as
+// train.py splits them, and their images (Conceptual Captions in the official set) need no id.
+#include <cstddef>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "hc/data/hierarcaps.h"
+
+namespace hc {
+
+struct HierarCapsTrainRow {
+  HierarCapsChain positive;  // levels 1..4, general -> specific
+  HierarCapsChain negative;  // level t contradicts positive level t, entails positive level t-1
+  std::string id;            // the `id` column, else the row's 0-based index
+  std::string image_url;     // the `image_url` column, "" when the file has none
+  std::size_t line = 0;      // line of the record in the CSV
+};
+
+struct HierarCapsTrainSet {
+  std::filesystem::path source;
+  std::vector<HierarCapsTrainRow> rows;  // file order
+};
+
+// train.py's split: `text.split(' => ')`, which must give exactly 4 texts, none of them empty or
+// only spaces (such a text embeds onto the root, where the exterior angle is undefined). A
+// violation is an hc::Error starting with `where` and naming the column.
+HierarCapsChain split_train_chain(std::string_view joined, std::string_view where,
+                                  std::string_view column);
+
+// Reads the whole file. Missing `positive` / `negative` columns, CSV syntax errors, malformed
+// chains and a file without rows are hc::Errors naming the file, line and row.
+HierarCapsTrainSet load_hierarcaps_train(const std::filesystem::path& csv);
+
+}  // namespace hc

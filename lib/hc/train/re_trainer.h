@@ -1,0 +1,98 @@
+#pragma once
+// One optimiser step of Radial Embedding fine-tuning, as the official HierarCaps train.py
+// takes it (docs/hc-finetune.md):
+//   1. zero the gradients;
+//   2. root = the model's embedding of "" (ids [BOS, EOS]), normalised, recomputed from the
+//      current weights, its gradient flowing into the text tower;
+//   3. the batch's texts (re_text_batch.h) tokenised and padded to their longest (padded_tokens.h),
+//      embedded and normalised by the model being trained, and by the frozen original model
+//      (no gradient) for the pullback term;
+//   4. re_loss (re_loss.h), backward;
+//   5. torch::optim::AdamW over the trained tensors: every `text_model.*` parameter and
+//      `text_projection.weight`; the vision tower, visual_projection and logit_scale stay frozen.
+// Master weights are the model's own, float32 (float64 accepted for checks).
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <ATen/core/Tensor.h>
+
+#include "hc/model/clip_model.h"
+#include "hc/train/re_loss.h"
+
+namespace torch::optim {
+class AdamW;
+}
+
+namespace hc {
+
+class ClipTokenizer;
+class ConfigSchema;
+struct ReTextBatch;
+
+struct ReTrainerOptions {
+  // torch.optim.AdamW, PyTorch's defaults; lr is train.py's default.
+  double learning_rate = 1e-7;
+  std::vector<double> betas{0.9, 0.999};
+  double eps = 1e-8;
+  double weight_decay = 0.01;  // decoupled: p *= 1 - lr * weight_decay, on every trained tensor
+  int max_length = 77;         // texts are cut to this many ids, start and end included
+  // false detaches the root (still recomputed every step): no gradient reaches the text tower
+  // through it. The official code lets it flow.
+  bool root_gradient = true;
+  ReLossOptions loss;
+
+  // Keys optimizer.lr, optimizer.betas, optimizer.eps, optimizer.weight_decay,
+  // train.max_length, train.root_gradient and the loss.* keys of ReLossOptions.
+  void declare(ConfigSchema& schema);
+  void validate() const;  // the same checks for options built in code (usage hc::Error)
+};
+
+// What a step computed; tensors detached, on the model's device.
+struct ReStep {
+  int64_t step = 0;           // optimiser steps taken once this one is applied (1-based)
+  ReLoss loss;                // every term, P, N and the hard-mining indices
+  at::Tensor input_ids;       // [texts, L] int64 on the CPU
+  at::Tensor attention_mask;  // [texts, L] int64 on the CPU
+  at::Tensor root;            // [P] unit root
+  at::Tensor text;            // [texts, P] unit embeddings of the model being trained
+  at::Tensor original;        // [texts, P] unit embeddings of the original model (undefined
+                              // when lambda_p is 0)
+};
+
+class ReTrainer {
+ public:
+  // model: the model to train, float32 or float64 (an hc::Error otherwise); switched to train
+  // mode, its trained tensors set to require gradients and the rest not. original: the frozen
+  // copy for the pullback term (eval mode, no gradients), on model's device; may be null when
+  // loss.lambda_p is 0. pad_id: the checkpoint's pad token (checkpoint_pad_id).
+  ReTrainer(ClipModel model, ClipModel original, ClipTokenizer tokenizer, int32_t pad_id,
+            ReTrainerOptions options);
+  ~ReTrainer();
+  ReTrainer(ReTrainer&&) noexcept;
+  ReTrainer& operator=(ReTrainer&&) noexcept;
+
+  // Steps 1-4: zero_grad, forward, loss, backward. The gradients stay on the parameters.
+  ReStep compute_gradients(const ReTextBatch& batch);
+  // Step 5: the AdamW update from the current gradients.
+  void apply_update();
+  // compute_gradients then apply_update.
+  ReStep step(const ReTextBatch& batch);
+
+  // HF names of the trained tensors, in the model's parameter order.
+  const std::vector<std::string>& trained_parameter_names() const;
+  ClipModel& model();
+  // For saving and restoring its state (moments and step counts).
+  torch::optim::AdamW& optimizer();
+  int64_t steps_taken() const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+// Whether train.py trains the parameter of this HF name: text_model.* and text_projection.weight.
+bool is_re_trained_parameter(const std::string& name);
+
+}  // namespace hc
