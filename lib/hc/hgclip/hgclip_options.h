@@ -17,8 +17,8 @@
 //  - empty_class "copy_previous": a class without training images takes the previous class's
 //    prototype (see class_prototypes.h).
 // Kept without a switch: the unnormalised global image feature in the logits, the fixed factors
-// 2 (attention), 100 (prototype logits) and the prototype weight 0.2 (hgclip.prototype_weight),
-// the ctx_init rule of text_prompt_learner.h, the level weights of hierarchical_loss.h.
+// 2 (attention) and 100 (prototype logits), the ctx_init rule of text_prompt_learner.h.
+// Official values as defaults: prototype_weight 0.2, level_weights (hierarchical_loss.h).
 // HgclipOptions::official() sets every switch to the official behaviour.
 #include <cstdint>
 #include <string>
