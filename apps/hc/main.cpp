@@ -1,4 +1,4 @@
-// hc: the utility binary (tokenize, preprocess, embed, init-model, inspect, fetch).
+// hc: the utility binary (tokenize, preprocess, embed, cache, init-model, inspect, fetch).
 #include <CLI/CLI.hpp>
 
 #include "commands.h"
@@ -8,6 +8,7 @@ int main(int argc, char** argv) {
   CLI::App app{"hc: utilities for visual-semantic hierarchies in CLIP-like models"};
   app.require_subcommand(1);
   // Subcommands: one line each, defined in apps/hc/<name>.cpp.
+  hc::commands::add_cache(app);
   hc::commands::add_embed(app);
   hc::commands::add_fetch(app);
   hc::commands::add_init_model(app);
