@@ -191,6 +191,7 @@ bool EmbeddingCache::fetch_rows(const std::vector<ItemDigest>& digests,
   });
   found.assign(digests.size(), -1);
   s.hits.clear();
+  s.hits.reserve(wanted.size() * static_cast<std::size_t>(dim_));
   std::vector<float> row(static_cast<std::size_t>(dim_));
   for (std::size_t begin = 0; begin < wanted.size();) {
     std::size_t end = begin;
