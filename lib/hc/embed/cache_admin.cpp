@@ -45,14 +45,9 @@ bool is_key_name(const std::string& name, std::string* kind_out = nullptr) {
 
 // The files of the first cache format (one safetensors file per key, and its lock file).
 bool is_first_format_file(const std::string& name) {
-  for (const char* suffix : {".safetensors", ".safetensors.lock"}) {
-    const std::string s = suffix;
-    if (name.size() > s.size() && name.compare(name.size() - s.size(), s.size(), s) == 0 &&
-        is_key_name(name.substr(0, name.size() - s.size()))) {
-      return true;
-    }
-  }
-  return false;
+  fs::path file(name);
+  if (file.extension() == ".lock") file = file.stem();
+  return file.extension() == ".safetensors" && is_key_name(file.stem().string());
 }
 
 bool is_trash(const std::string& name) { return name.rfind(kTrashPrefix, 0) == 0; }

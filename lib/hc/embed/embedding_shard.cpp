@@ -74,11 +74,6 @@ std::string new_writer_id() {
   return fmt::format("{}-{}-{:016x}", host_label(), ::getpid(), random);
 }
 
-bool ends_with(const std::string& text, const std::string& suffix) {
-  return text.size() >= suffix.size() &&
-         text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
 std::array<uint8_t, kShardHeaderBytes> encode_header(const ItemDigest& key, int64_t dim) {
   std::array<uint8_t, kShardHeaderBytes> header{};
   std::memcpy(header.data(), kMagic, 8);
@@ -153,10 +148,10 @@ std::string cache_key_name(const std::string& kind, const ItemDigest& key) {
 }
 
 ShardFileKind shard_file_kind(const fs::path& file) {
-  const std::string name = file.filename().string();
-  if (ends_with(name, kLiveSuffix)) return ShardFileKind::Live;
-  if (ends_with(name, kSealedSuffix)) return ShardFileKind::Sealed;
-  if (ends_with(name, kTempSuffix)) return ShardFileKind::Temp;
+  const fs::path suffix = file.filename().extension();
+  if (suffix == kLiveSuffix) return ShardFileKind::Live;
+  if (suffix == kSealedSuffix) return ShardFileKind::Sealed;
+  if (suffix == kTempSuffix) return ShardFileKind::Temp;
   return ShardFileKind::Other;
 }
 
