@@ -4,6 +4,7 @@
 // Each subcommand of the `hc` utility declares itself in its own file: its info and the library
 // function that runs it.
 namespace hc::commands {
+ToolSpec cache();
 ToolSpec embed();
 ToolSpec fetch();
 ToolSpec init_model();

@@ -84,6 +84,10 @@ std::vector<ToolCase> tools() {
                    false, [](const TempDir&, const std::string& output) {
                      return quoted(tiny_model()) + " -o " + output;
                    }});
+  cases.push_back({"hc cache", hc::test::binary("hc") + " cache", "cache.action", false, false,
+                   [](const TempDir& dir, const std::string& output) {
+                     return "stats --cache-dir " + quoted(dir / "cache") + " -o " + output;
+                   }});
   return cases;
 }
 

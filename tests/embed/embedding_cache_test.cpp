@@ -1,9 +1,15 @@
-// The on-disk embedding cache: hits compute nothing, partial hits compute only new inputs,
-// corrupt files are rebuilt, and the key follows the model and settings.
+// The on-disk embedding cache through the engine: hits compute nothing, partial hits compute
+// only new inputs, damaged shards cost only their damaged records, the key follows the model
+// and settings, and array-job shares fill it.
 #include "embed_test_util.h"
 
+#include <set>
+
+#include "hc/core/error.h"
+#include "hc/embed/cache_key_folder.h"
 #include "hc/embed/embedding_cache.h"
 #include "hc/embed/embedding_engine.h"
+#include "hc/embed/shard_spec.h"
 #include "hc/io/safetensors.h"
 #include "scoped_env.h"
 
@@ -13,6 +19,10 @@ using namespace hc::test;
 
 std::vector<std::string> first(const std::vector<std::string>& texts, std::size_t n) {
   return {texts.begin(), texts.begin() + static_cast<std::ptrdiff_t>(n)};
+}
+
+std::size_t distinct_count(const std::vector<std::string>& texts) {
+  return std::set<std::string>(texts.begin(), texts.end()).size();
 }
 
 }  // namespace
@@ -28,8 +38,8 @@ TEST_CASE("A second run with the same model answers from the cache", "[embed][ca
   const at::Tensor images_cold = cold.embed_images(images);
   CHECK(cold.stats().texts_computed == texts.size());
   CHECK(cold.stats().images_computed == images.size());
-  CHECK(fs::exists(cold.cache_file("text")));
-  CHECK(fs::exists(cold.cache_file("image")));
+  CHECK(fs::is_directory(cold.cache_folder("text")));
+  CHECK(fs::is_directory(cold.cache_folder("image")));
   CHECK(close(texts_cold, unit(expected_tensor("text_embeds"))));
 
   hc::EmbeddingEngine warm(bundle, test_options(5, cache.path()));
@@ -78,28 +88,51 @@ TEST_CASE("A partial hit computes only the new inputs", "[embed][cache]") {
   CHECK(three.stats().image_forward_calls == 0);
 }
 
-TEST_CASE("A corrupt cache file is ignored, rebuilt and used again", "[embed][cache]") {
+TEST_CASE("Damaged shards cost only their damaged records, and the gaps are filled again",
+          "[embed][cache]") {
   TempDir cache;
   hc::ClipBundle bundle = fixture_bundle();
   const std::vector<std::string> texts = fixture_texts();
-  fs::path file;
+  fs::path folder;
   {
     hc::EmbeddingEngine engine(bundle, test_options(8, cache.path()));
     engine.embed_texts(texts);
-    file = engine.cache_file("text");
+    folder = engine.cache_folder("text");
   }
-  const std::string good = read_bytes(file);
-  const std::string corruptions[] = {good.substr(0, good.size() / 2), "garbage",
-                                     std::string(good.size(), '\0')};
-  for (const std::string& bytes : corruptions) {
-    write_bytes(file, bytes);
-    hc::EmbeddingEngine rebuilt(bundle, test_options(8, cache.path()));
-    CHECK(close(rebuilt.embed_texts(texts), unit(expected_tensor("text_embeds"))));
-    CHECK(rebuilt.stats().texts_computed == texts.size());
-    hc::EmbeddingEngine again(bundle, test_options(8, cache.path()));
-    again.embed_texts(texts);
-    CHECK(again.stats().text_forward_calls == 0);
+  const std::vector<fs::path> shards = hc::list_shard_files(folder);
+  REQUIRE(shards.size() == 1);
+  const fs::path shard = shards[0];
+  const std::string good = read_bytes(shard);
+  const int64_t record = hc::shard_record_bytes(bundle.model->config().projection_dim);
+  const std::size_t distinct = distinct_count(texts);
+  REQUIRE(static_cast<int64_t>(good.size()) ==
+          hc::kShardHeaderBytes + record * static_cast<int64_t>(distinct));
+
+  struct Damage {
+    std::string name;
+    std::string bytes;
+    std::size_t kept;  // records still readable
+  };
+  std::string flipped = good;
+  flipped[hc::kShardHeaderBytes + record + 40] ^= 0x10;  // a value of the second record
+  const std::vector<Damage> damages = {
+      {"cut in the middle of a record", good.substr(0, hc::kShardHeaderBytes + record * 3 + 7), 3},
+      {"a flipped bit", flipped, distinct - 1},
+      {"garbage", "garbage", 0},
+      {"zeros", std::string(good.size(), '\0'), 0},
+  };
+  for (const Damage& damage : damages) {
+    SECTION(damage.name) {
+      write_bytes(shard, damage.bytes);
+      hc::EmbeddingEngine rebuilt(bundle, test_options(8, cache.path()));
+      CHECK(close(rebuilt.embed_texts(texts), unit(expected_tensor("text_embeds"))));
+      CHECK(rebuilt.stats().texts_from_cache == damage.kept);
+      CHECK(rebuilt.stats().texts_computed == distinct - damage.kept);
+    }
   }
+  hc::EmbeddingEngine again(bundle, test_options(8, cache.path()));
+  CHECK(close(again.embed_texts(texts), unit(expected_tensor("text_embeds"))));
+  CHECK(again.stats().text_forward_calls == 0);
 }
 
 TEST_CASE("The cache key follows the model, dtype and kind; --no-cache touches nothing",
@@ -109,14 +142,17 @@ TEST_CASE("The cache key follows the model, dtype and kind; --no-cache touches n
   hc::ClipBundle bf16 = fixture_bundle("tiny-quickgelu", at::kBFloat16);
   hc::EmbeddingEngine a(quick, test_options(8, cache.path()));
   hc::EmbeddingEngine b(bf16, test_options(8, cache.path()));
-  CHECK(a.cache_file("text") != b.cache_file("text"));
-  CHECK(a.cache_file("text") != a.cache_file("image"));
-  CHECK(a.cache_settings("text").find("fixture-tiny-quickgelu") != std::string::npos);
+  CHECK(a.cache_folder("text") != b.cache_folder("text"));
+  CHECK(a.cache_folder("text") != a.cache_folder("image"));
+  const auto settings = nlohmann::json::parse(a.cache_settings("text"));
+  CHECK(settings["weights_sha256"] == "fixture-tiny-quickgelu");
+  CHECK(settings["device"] == "cpu");
+  CHECK(settings["dtype"] == "fp32");
 
   hc::ClipBundle renamed = fixture_bundle();
   renamed.identity.weights_sha256 = "other-weights";
   hc::EmbeddingEngine c(renamed, test_options(8, cache.path()));
-  CHECK(a.cache_file("text") != c.cache_file("text"));
+  CHECK(a.cache_folder("text") != c.cache_folder("text"));
 
   hc::EmbeddingEngine off(quick, test_options(8));
   off.embed_texts({"a photo of a dog"});
@@ -137,6 +173,43 @@ TEST_CASE("The cache folder follows HC_CACHE_DIR and XDG_CACHE_HOME", "[embed][c
   CHECK(hc::default_embedding_cache_dir() == fs::path("/xdg/hc/embeddings"));
 }
 
+TEST_CASE("Shards of an array job fill the cache; the final run computes nothing",
+          "[embed][cache]") {
+  TempDir cache;
+  hc::ClipBundle bundle = fixture_bundle();
+  std::vector<std::string> texts = fixture_texts();
+  texts.push_back(texts[3]);  // a repeat: computed once, by the shard of its first appearance
+  const auto images = fixture_images();
+  const int count = 3;
+  std::size_t texts_in_shards = 0;
+  std::size_t computed = 0;
+  for (int i = 0; i < count; ++i) {
+    hc::EmbeddingEngine task(bundle, test_options(4, cache.path()));
+    texts_in_shards += task.fill_cache_texts(texts, hc::parse_shard(std::to_string(i) + "/3"));
+    task.fill_cache_images(images, hc::ShardSpec{i, count});
+    computed += task.stats().texts_computed;
+    CHECK(task.stats().texts_from_cache == 0);  // the shares do not overlap
+  }
+  CHECK(texts_in_shards == distinct_count(texts));
+  CHECK(computed == distinct_count(texts));
+
+  hc::EmbeddingEngine final_run(bundle, test_options(4, cache.path()));
+  const at::Tensor all = final_run.embed_texts(texts);
+  CHECK(close(all.slice(0, 0, -1), unit(expected_tensor("text_embeds"))));
+  CHECK(torch::equal(all[-1], all[3]));
+  CHECK(close(final_run.embed_images(images), unit(expected_tensor("image_embeds"))));
+  CHECK(final_run.stats().text_forward_calls == 0);
+  CHECK(final_run.stats().image_forward_calls == 0);
+
+  // More shards than inputs: the extra ones are empty, not an error.
+  hc::EmbeddingEngine extra(bundle, test_options(4, cache.path()));
+  CHECK(extra.fill_cache_texts({"one text"}, hc::ShardSpec{5, 8}) == 0);
+  CHECK(extra.stats().texts_computed == 0);
+
+  hc::EmbeddingEngine off(bundle, test_options(4));
+  CHECK_THROWS_AS(off.fill_cache_texts(texts, hc::ShardSpec{0, 2}), hc::Error);
+}
+
 TEST_CASE("EmbeddingCache keeps entries from another writer", "[embed][cache]") {
   TempDir dir;
   const std::string settings = R"({"kind":"text"})";
@@ -145,15 +218,19 @@ TEST_CASE("EmbeddingCache keeps entries from another writer", "[embed][cache]") 
   CHECK(one.lookup({hc::text_digest("x")}) == std::vector<int64_t>{-1});
   CHECK(two.lookup({hc::text_digest("y")}) == std::vector<int64_t>{-1});
   one.add({hc::text_digest("x")}, torch::tensor({{1.0f, 2.0f}}));
-  two.add({hc::text_digest("y")}, torch::tensor({{3.0f, 4.0f}}));  // merges "x" from disk
+  two.add({hc::text_digest("y")}, torch::tensor({{3.0f, 4.0f}}));
+  // Each writer has a shard of its own, visible to readers at once (before either closes).
+  CHECK(hc::list_shard_files(one.folder()).size() == 2);
 
   hc::EmbeddingCache three(dir.path(), "text", settings, 2);
   const auto rows = three.lookup({hc::text_digest("y"), hc::text_digest("x")});
   REQUIRE(rows[0] >= 0);
   REQUIRE(rows[1] >= 0);
   CHECK(torch::equal(three.rows(rows), torch::tensor({{3.0f, 4.0f}, {1.0f, 2.0f}})));
-  // Other settings: another file.
+  // The first writer sees the second's entry too, without reopening.
+  CHECK(one.lookup({hc::text_digest("y")})[0] >= 0);
+  // Other settings: another key.
   hc::EmbeddingCache other(dir.path(), "text", R"({"kind":"text","dtype":"bf16"})", 2);
-  CHECK(other.file() != three.file());
+  CHECK(other.folder() != three.folder());
   CHECK(other.lookup({hc::text_digest("x")}) == std::vector<int64_t>{-1});
 }

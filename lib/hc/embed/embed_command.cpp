@@ -13,6 +13,7 @@
 #include "hc/embed/embedding_engine.h"
 #include "hc/embed/inputs.h"
 #include "hc/embed/model_session.h"
+#include "hc/embed/shard_spec.h"
 #include "hc/io/safetensors.h"
 #include "hc/tensor/safetensors_tensor.h"
 #include "hc/core/tool.h"
@@ -57,10 +58,11 @@ void EmbedCommandOptions::declare(ConfigSchema& schema) {
       .flag("--images");
   schema.add("embed.raw", raw, "keep the projected embeddings as they are (no unit norm)")
       .flag("--raw");
+  declare_shard(schema, shard);
 }
 
 void run_embed(const EmbedCommandOptions& options, RunContext& context, RunResult& result) {
-  check_output(context.output);
+  if (options.shard.empty()) check_output(context.output);
   if (options.texts.empty() && options.images.empty()) {
     throw usage_error("hc embed: nothing to embed: give --texts, --images or both");
   }
@@ -75,6 +77,11 @@ void run_embed(const EmbedCommandOptions& options, RunContext& context, RunResul
   ModelOptions model = options.model;
   model.normalise = !options.raw;
   ModelSession session(model, context.compute, result);
+  if (!options.shard.empty()) {
+    session.fill_shard(options.shard, texts ? texts->texts : std::vector<std::string>{},
+                       images ? images->paths : std::vector<fs::path>{}, result);
+    return;
+  }
   EmbeddingEngine& engine = session.engine();
   SafetensorsWriter writer;
   ordered_json inputs = ordered_json::object();

@@ -16,6 +16,7 @@ struct EmbedCommandOptions {
   std::string texts;   // embed.texts: FILE, FILE.jsonl or FILE.csv:COLUMN (hc/embed/inputs.h)
   std::string images;  // embed.images: FOLDER, LIST_FILE or FILE.csv:COLUMN
   bool raw = false;    // embed.raw: the projected embeddings as they are (no unit norm)
+  std::string shard;   // shard (--shard I/N): only fill the cache with that share, no output
 
   void declare(ConfigSchema& schema);
 };

@@ -10,6 +10,10 @@ void EmbedOptions::validate() const {
   if (prefetch_batches < 0) {
     throw usage_error("embedding: the prefetch count must be >= 0, got {}", prefetch_batches);
   }
+  if (cache_max_bytes < 0) {
+    throw usage_error("embedding: the cache size cap must be >= 0 bytes (0 = none), got {}",
+                      cache_max_bytes);
+  }
 }
 
 }  // namespace hc

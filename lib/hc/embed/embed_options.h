@@ -1,6 +1,7 @@
 #pragma once
 // Settings and counters shared by the text and image embedders and the engine. Torch-free.
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 
 namespace hc {
@@ -12,9 +13,12 @@ struct EmbedOptions {
   bool normalise = true;      // unit-length rows; false = the raw projected embeddings
   bool use_cache = true;      // the on-disk embedding cache (hc/embed/embedding_cache.h)
   std::filesystem::path cache_dir;  // empty = default_embedding_cache_dir()
+  // After writing, least-recently-used keys of other models and settings are removed until the
+  // cache folder holds at most this many bytes; 0 = no cap.
+  int64_t cache_max_bytes = int64_t{20} << 30;
   bool show_progress = true;  // an hc::Progress per call (bar on a terminal, log lines otherwise)
 
-  // Throws a usage hc::Error for a batch size, thread or prefetch count out of range.
+  // Throws a usage hc::Error for a batch size, thread or prefetch count or cache cap out of range.
   void validate() const;
 };
 

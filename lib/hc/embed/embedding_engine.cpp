@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "hc/core/compute_options.h"
+#include "hc/core/error.h"
 #include "hc/core/thread_pool.h"
 #include "hc/embed/embedding_cache.h"
 #include "hc/embed/image_embedder.h"
@@ -56,6 +57,19 @@ std::string digest_key(const ItemDigest& digest) {
   return std::string(reinterpret_cast<const char*>(digest.data()), digest.size());
 }
 
+// The inputs of one shard: the block of the distinct values (in order of first appearance).
+template <typename T, typename Key>
+std::vector<T> shard_of(const std::vector<T>& items, const ShardSpec& shard, Key key) {
+  const auto unique = distinct(items, key);
+  const auto [begin, end] = shard_range(unique.first.size(), shard);
+  std::vector<T> subset;
+  subset.reserve(end - begin);
+  for (std::size_t i = begin; i < end; ++i) subset.push_back(items[unique.first[i]]);
+  return subset;
+}
+
+using Compute = std::function<at::Tensor(const std::vector<std::size_t>&, const EmbedBatchSink&)>;
+
 }  // namespace
 
 struct EmbeddingEngine::Impl {
@@ -63,6 +77,7 @@ struct EmbeddingEngine::Impl {
   ClipTokenizer tokenizer;
   PreprocessConfig preprocess;
   std::string weights_sha256;
+  std::string model_name;
   EmbedOptions options;
   ThreadPool pool;
   TextEmbedder text;
@@ -76,6 +91,7 @@ struct EmbeddingEngine::Impl {
         tokenizer(bundle.tokenizer),
         preprocess(bundle.preprocess),
         weights_sha256(bundle.identity.weights_sha256),
+        model_name(bundle.identity.name),
         options(std::move(opts)),
         pool(pool_size(options)),
         text(model, tokenizer, raw_options(options), pool) {
@@ -95,6 +111,8 @@ struct EmbeddingEngine::Impl {
         {"weights_sha256", weights_sha256},
         {"model_config", to_hf_config_json(model->config(), "")},
         {"dtype", scalar_type_label(model->dtype())},
+        // fp32 on a GPU differs from the CPU in the last bits: separate keys.
+        {"device", c10::DeviceTypeName(model->device().type(), /*lower_case=*/true)},
     };
     if (kind == "text") {
       json["tokenizer"] = {{"vocab_size", tokenizer.vocab_size()},
@@ -113,7 +131,13 @@ struct EmbeddingEngine::Impl {
   EmbeddingCache* cache(const std::string& kind) {
     if (!options.use_cache) return nullptr;
     auto& slot = kind == "text" ? text_cache : image_cache;
-    if (!slot) slot = std::make_unique<EmbeddingCache>(options.cache_dir, kind, settings(kind), dim());
+    if (!slot) {
+      EmbeddingCacheOptions cache_options;
+      cache_options.max_bytes = options.cache_max_bytes;
+      cache_options.label = model_name;
+      slot = std::make_unique<EmbeddingCache>(options.cache_dir, kind, settings(kind), dim(),
+                                              cache_options);
+    }
     return slot.get();
   }
 
@@ -123,13 +147,12 @@ struct EmbeddingEngine::Impl {
   }
 
   // Raw embeddings of `count` distinct items: cached rows from `cache` (when given), the rest
-  // from compute(indices), which is then added to the cache. Items with equal digests are
-  // computed once.
-  at::Tensor embed_distinct(
-      std::size_t count, EmbeddingCache* cache,
-      const std::function<std::vector<ItemDigest>()>& digest_all,
-      const std::function<at::Tensor(const std::vector<std::size_t>&)>& compute,
-      std::size_t& computed, std::size_t& from_cache) {
+  // from compute(indices, sink), whose sink adds each batch to the cache as it is computed.
+  // Items with equal digests are computed once.
+  at::Tensor embed_distinct(std::size_t count, EmbeddingCache* cache,
+                            const std::function<std::vector<ItemDigest>()>& digest_all,
+                            const Compute& compute, std::size_t& computed,
+                            std::size_t& from_cache) {
     at::Tensor out = at::empty({static_cast<int64_t>(count), dim()}, at::kFloat);
     std::vector<std::size_t> missing;
     std::vector<ItemDigest> digests;
@@ -161,16 +184,19 @@ struct EmbeddingEngine::Impl {
       for (std::size_t i = 0; i < count; ++i) missing[i] = i;
     }
     if (!missing.empty()) {
-      const at::Tensor fresh = compute(missing);
+      EmbedBatchSink to_cache;
+      if (cache) {
+        to_cache = [&](const std::vector<int64_t>& rows, const at::Tensor& raw) {
+          std::vector<ItemDigest> batch_digests;
+          batch_digests.reserve(rows.size());
+          for (int64_t row : rows) batch_digests.push_back(digests[missing[row]]);
+          cache->add(batch_digests, raw);
+        };
+      }
+      const at::Tensor fresh = compute(missing, to_cache);
       std::vector<int64_t> where(missing.begin(), missing.end());
       out.index_copy_(0, at::tensor(where, at::kLong), fresh);
       computed += missing.size();
-      if (cache) {
-        std::vector<ItemDigest> fresh_digests;
-        fresh_digests.reserve(missing.size());
-        for (std::size_t i : missing) fresh_digests.push_back(digests[i]);
-        cache->add(fresh_digests, fresh);
-      }
     }
     for (const auto& [item, source] : copies) out[item].copy_(out[source]);
     return out;
@@ -203,11 +229,11 @@ at::Tensor EmbeddingEngine::embed_texts(const std::vector<std::string>& texts) {
                             [&](std::size_t i) { digests[i] = text_digest(distinct_texts[i]); });
         return digests;
       },
-      [&](const std::vector<std::size_t>& which) {
+      [&](const std::vector<std::size_t>& which, const EmbedBatchSink& sink) {
         std::vector<std::string> subset;
         subset.reserve(which.size());
         for (std::size_t i : which) subset.push_back(distinct_texts[i]);
-        return m.text.embed(subset);
+        return m.text.embed(subset, sink);
       },
       m.stats.texts_computed, m.stats.texts_from_cache);
   m.stats.text_forward_calls += m.text.forward_calls() - calls_before;
@@ -226,15 +252,37 @@ at::Tensor EmbeddingEngine::embed_images(const std::vector<fs::path>& paths) {
   at::Tensor rows = m.embed_distinct(
       distinct_paths.size(), m.cache("image"),
       [&] { return file_digests(distinct_paths, m.pool); },
-      [&](const std::vector<std::size_t>& which) {
+      [&](const std::vector<std::size_t>& which, const EmbedBatchSink& sink) {
         std::vector<fs::path> subset;
         subset.reserve(which.size());
         for (std::size_t i : which) subset.push_back(distinct_paths[i]);
-        return images.embed(subset);
+        return images.embed(subset, sink);
       },
       m.stats.images_computed, m.stats.images_from_cache);
   m.stats.image_forward_calls += images.forward_calls() - calls_before;
   return m.finish(rows, unique.of_item);
+}
+
+std::size_t EmbeddingEngine::fill_cache_texts(const std::vector<std::string>& texts,
+                                              const ShardSpec& shard) {
+  if (!cache_enabled()) {
+    throw usage_error("filling shard {} of the embedding cache needs the cache: it is off",
+                      shard.str());
+  }
+  const auto subset = shard_of(texts, shard, [](const std::string& text) { return text; });
+  embed_texts(subset);
+  return subset.size();
+}
+
+std::size_t EmbeddingEngine::fill_cache_images(const std::vector<fs::path>& paths,
+                                               const ShardSpec& shard) {
+  if (!cache_enabled()) {
+    throw usage_error("filling shard {} of the embedding cache needs the cache: it is off",
+                      shard.str());
+  }
+  const auto subset = shard_of(paths, shard, [](const fs::path& path) { return path.string(); });
+  embed_images(subset);
+  return subset.size();
 }
 
 const EmbedStats& EmbeddingEngine::stats() const { return impl_->stats; }
@@ -246,8 +294,8 @@ std::string EmbeddingEngine::cache_settings(const std::string& kind) const {
   return impl_->settings(kind);
 }
 
-fs::path EmbeddingEngine::cache_file(const std::string& kind) const {
-  return impl_->options.use_cache ? impl_->cache(kind)->file() : fs::path();
+fs::path EmbeddingEngine::cache_folder(const std::string& kind) const {
+  return impl_->options.use_cache ? impl_->cache(kind)->folder() : fs::path();
 }
 
 }  // namespace hc

@@ -9,9 +9,14 @@
 //
 // Texts go through TextEmbedder (length-bucketed batches), images through ImageEmbedder
 // (decoding overlapped with the model). With options.use_cache, inputs already embedded by an
-// earlier run with the same model and settings come from the on-disk EmbeddingCache and only
-// the new ones reach the model. Repeated inputs (the same text, the same file, or files with
-// the same bytes when caching) are computed once.
+// earlier run with the same model and settings (or by another process sharing the cache folder)
+// come from the on-disk EmbeddingCache and only the new ones reach the model; what is computed
+// goes to the cache batch by batch, so an interrupted run loses at most the batch in flight.
+// Repeated inputs (the same text, the same file, or files with the same bytes when caching) are
+// computed once.
+//
+// Array jobs fill the cache in shares (fill_cache_texts / fill_cache_images with shard i of n);
+// a final run then reads everything from it.
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -20,6 +25,7 @@
 #include <ATen/core/Tensor.h>
 
 #include "hc/embed/embed_options.h"
+#include "hc/embed/shard_spec.h"
 
 namespace hc {
 
@@ -37,15 +43,24 @@ class EmbeddingEngine {
   at::Tensor embed_texts(const std::vector<std::string>& texts);
   at::Tensor embed_images(const std::vector<std::filesystem::path>& paths);
 
+  // Embeds into the cache only the given shard of the distinct inputs (shard_spec.h: block i of
+  // n, in order of first appearance), computing what it lacks; returns how many inputs the
+  // shard holds. Every task of an array job must be given the same list. A usage hc::Error when
+  // the cache is off (--no-cache, or a model without a weights fingerprint).
+  std::size_t fill_cache_texts(const std::vector<std::string>& texts, const ShardSpec& shard);
+  std::size_t fill_cache_images(const std::vector<std::filesystem::path>& paths,
+                                const ShardSpec& shard);
+
   // Counters since construction: forward calls, inputs computed, inputs from the cache.
   const EmbedStats& stats() const;
   const EmbedOptions& options() const;
   // Workers of the tokenising / decoding pool.
   std::size_t threads() const;
   bool cache_enabled() const;
-  // The settings each cache file is keyed on (JSON text; kind "text" or "image"), and the file.
+  // The settings each cache key is made of (JSON text; kind "text" or "image"), and the key's
+  // folder in the cache (empty when the cache is off).
   std::string cache_settings(const std::string& kind) const;
-  std::filesystem::path cache_file(const std::string& kind) const;
+  std::filesystem::path cache_folder(const std::string& kind) const;
 
  private:
   struct Impl;

@@ -70,7 +70,8 @@ at::Tensor ImageEmbedder::embed_pixels(const at::Tensor& pixels) {
   return embeds.to(at::kCPU, at::kFloat);
 }
 
-at::Tensor ImageEmbedder::embed(const std::vector<fs::path>& paths) {
+at::Tensor ImageEmbedder::embed(const std::vector<fs::path>& paths,
+                                const EmbedBatchSink& on_batch) {
   const int64_t total = static_cast<int64_t>(paths.size());
   at::Tensor out = at::empty({total, model_->config().projection_dim}, at::kFloat);
   if (total == 0) return out;
@@ -119,7 +120,13 @@ at::Tensor ImageEmbedder::embed(const std::vector<fs::path>& paths) {
     ahead.pop_front();
     for (auto& job : batch.jobs) job.get();  // rethrows the decoding error naming the file
     if (next_begin < total) prepare_next();  // keep the pool busy while the model runs
-    out.slice(0, batch.begin, batch.begin + batch.count).copy_(embed_pixels(batch.pixels));
+    const at::Tensor rows = embed_pixels(batch.pixels);
+    out.slice(0, batch.begin, batch.begin + batch.count).copy_(rows);
+    if (on_batch) {
+      std::vector<int64_t> positions(static_cast<std::size_t>(batch.count));
+      for (int64_t i = 0; i < batch.count; ++i) positions[i] = batch.begin + i;
+      on_batch(positions, rows);
+    }
     progress.advance(static_cast<std::size_t>(batch.count));
   }
   progress.finish();

@@ -10,6 +10,7 @@
 
 #include <ATen/core/Tensor.h>
 
+#include "hc/embed/batch_sink.h"
 #include "hc/embed/embed_options.h"
 #include "hc/model/clip_model.h"
 #include "hc/vision/preprocess_config.h"
@@ -27,8 +28,10 @@ class ImageEmbedder {
 
   // [N, P] float32 on the CPU, rows in input order, unit length unless options.normalise is
   // false. An undecodable file is an hc::Error naming it; running out of memory is an hc::Error
-  // asking for a smaller --batch-size.
-  at::Tensor embed(const std::vector<std::filesystem::path>& paths);
+  // asking for a smaller --batch-size. on_batch, when given, sees each batch's raw rows as soon
+  // as they are computed.
+  at::Tensor embed(const std::vector<std::filesystem::path>& paths,
+                   const EmbedBatchSink& on_batch = {});
 
   // The model alone on ready pixels [B, 3, H, W] (any device): raw embeddings, float32 on the
   // CPU. Counts a forward call.

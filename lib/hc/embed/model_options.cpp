@@ -1,7 +1,9 @@
 #include "hc/embed/model_options.h"
 
+#include "hc/core/byte_size.h"
 #include "hc/core/compute_options.h"
 #include "hc/core/config.h"
+#include "hc/core/error.h"
 
 namespace hc {
 
@@ -25,6 +27,17 @@ void ModelOptions::declare(ConfigSchema& schema, const std::string& section) {
   auto cache_key = schema.add(section + ".cache", cache, "use the on-disk embedding cache");
   schema.add(section + ".cache_dir", cache_dir,
              "embedding cache folder (default: $HC_CACHE_DIR/embeddings)");
+  schema.add(section + ".cache_max_size", cache_max_size,
+             "size cap of the cache folder, least recently used keys removed first (e.g. 500M, "
+             "20G; 0 = none)")
+      .check([](const std::string& text) {
+        try {
+          parse_byte_size(text, "cache_max_size");
+          return true;
+        } catch (const Error&) {
+          return false;
+        }
+      }, "a size such as 500M, 20G or 1.5T");
   if (flags) {
     path_key.flag("--model,-m");
     architecture_key.flag("--arch");
@@ -48,6 +61,7 @@ EmbedOptions ModelOptions::embed_options(const ComputeOptions& compute) const {
   options.batch_size = batch_size;
   options.use_cache = cache;
   options.cache_dir = cache_dir;
+  options.cache_max_bytes = parse_byte_size(cache_max_size, "model.cache_max_size");
   options.normalise = normalise;
   options.threads = compute.resolved_threads();
   return options;

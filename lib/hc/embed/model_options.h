@@ -21,6 +21,7 @@ struct ModelOptions {
   int batch_size = 64;               // model.batch_size: texts or images per forward pass
   bool cache = true;                 // model.cache: the on-disk embedding cache
   std::filesystem::path cache_dir;   // model.cache_dir: empty = the default folder
+  std::string cache_max_size = "20G";  // model.cache_max_size: LRU cap of the cache folder
   bool normalise = true;             // unit-length embeddings (a tool's choice, not a key)
 
   // Keys <section>.*; the flags (--model, --arch, --vocab, --preprocess, --batch-size,

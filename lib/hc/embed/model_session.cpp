@@ -5,6 +5,7 @@
 #include "hc/core/compute_options.h"
 #include "hc/core/result.h"
 #include "hc/embed/embedding_engine.h"
+#include "hc/embed/shard_spec.h"
 #include "hc/tensor/device.h"
 
 namespace hc {
@@ -49,6 +50,21 @@ nlohmann::ordered_json ModelSession::embedding_json() const {
 void ModelSession::report(RunResult& result) const {
   result.set_model(identity_json());
   result.set("embedding", embedding_json());
+}
+
+void ModelSession::fill_shard(const std::string& shard, const std::vector<std::string>& texts,
+                              const std::vector<std::filesystem::path>& images,
+                              RunResult& result) {
+  const ShardSpec spec = parse_shard(shard);
+  const std::size_t text_count = texts.empty() ? 0 : engine().fill_cache_texts(texts, spec);
+  const std::size_t image_count = images.empty() ? 0 : engine().fill_cache_images(images, spec);
+  result.timer().done("fill_cache");
+  result.metrics()["shard"] = spec.str();
+  result.metrics()["texts"] = text_count;
+  result.metrics()["images"] = image_count;
+  report(result);
+  spdlog::info("shard {}: {} texts and {} images in the cache {}", spec.str(), text_count,
+               image_count, engine().options().cache_dir.string());
 }
 
 nlohmann::ordered_json model_identity_json(const ModelIdentity& identity) {

@@ -10,7 +10,10 @@
 //   ...
 //   session.report(result);
 #include <cstdint>
+#include <filesystem>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -46,6 +49,11 @@ class ModelSession {
   nlohmann::ordered_json embedding_json() const;
   // result.set_model(identity_json()) and result "embedding" = embedding_json().
   void report(RunResult& result) const;
+
+  // Array jobs: embeds share `shard` ("I/N", hc/embed/shard_spec.h) of texts and of images into
+  // the cache and nothing else, recording the share and its counts in result's metrics.
+  void fill_shard(const std::string& shard, const std::vector<std::string>& texts,
+                  const std::vector<std::filesystem::path>& images, RunResult& result);
 
  private:
   struct Impl;

@@ -37,7 +37,8 @@ std::vector<std::vector<int32_t>> TextEmbedder::tokenize(
   return tokens;
 }
 
-at::Tensor TextEmbedder::embed_tokens(const std::vector<std::vector<int32_t>>& tokens) {
+at::Tensor TextEmbedder::embed_tokens(const std::vector<std::vector<int32_t>>& tokens,
+                                      const EmbedBatchSink& on_batch) {
   const int64_t count = static_cast<int64_t>(tokens.size());
   at::Tensor out = at::empty({count, model_->config().projection_dim}, at::kFloat);
   if (count == 0) return out;
@@ -70,15 +71,18 @@ at::Tensor TextEmbedder::embed_tokens(const std::vector<std::vector<int32_t>>& t
         [&] { return model_->encode_text(ids.to(model_->device())).text_embeds; },
         fmt::format("{} texts of {} tokens", rows, length), details);
     ++forward_calls_;
-    out.index_copy_(0, where, embeds.to(at::kCPU, at::kFloat));
+    const at::Tensor rows_out = embeds.to(at::kCPU, at::kFloat);
+    out.index_copy_(0, where, rows_out);
+    if (on_batch) on_batch(std::vector<int64_t>(where_data, where_data + rows), rows_out);
     progress.advance(batch.size());
   }
   progress.finish();
   return out;
 }
 
-at::Tensor TextEmbedder::embed(const std::vector<std::string>& texts) {
-  at::Tensor raw = embed_tokens(tokenize(texts));
+at::Tensor TextEmbedder::embed(const std::vector<std::string>& texts,
+                               const EmbedBatchSink& on_batch) {
+  at::Tensor raw = embed_tokens(tokenize(texts), on_batch);
   return options_.normalise ? unit_rows(raw) : raw;
 }
 

@@ -10,6 +10,7 @@
 
 #include <ATen/core/Tensor.h>
 
+#include "hc/embed/batch_sink.h"
 #include "hc/embed/embed_options.h"
 #include "hc/model/clip_model.h"
 #include "hc/text/clip_tokenizer.h"
@@ -24,13 +25,15 @@ class TextEmbedder {
   TextEmbedder(ClipModel model, ClipTokenizer tokenizer, EmbedOptions options, ThreadPool& pool);
 
   // [N, P] float32 on the CPU, rows in input order, unit length unless options.normalise is
-  // false. Runs the model on its own device and dtype, without gradients.
-  at::Tensor embed(const std::vector<std::string>& texts);
+  // false. Runs the model on its own device and dtype, without gradients. on_batch, when given,
+  // sees each batch's raw rows as soon as they are computed.
+  at::Tensor embed(const std::vector<std::string>& texts, const EmbedBatchSink& on_batch = {});
 
   // Each text as the model sees it: [start] + ids + [end], cut to the context length.
   std::vector<std::vector<int32_t>> tokenize(const std::vector<std::string>& texts) const;
   // Raw embeddings of token sequences, bucketed by length; counts forward calls.
-  at::Tensor embed_tokens(const std::vector<std::vector<int32_t>>& tokens);
+  at::Tensor embed_tokens(const std::vector<std::vector<int32_t>>& tokens,
+                          const EmbedBatchSink& on_batch = {});
 
   int64_t context_length() const;
   std::size_t forward_calls() const { return forward_calls_; }

@@ -22,6 +22,7 @@
 #include "hc/data/synthetic_hierarcaps.h"
 #include "hc/embed/embedding_engine.h"
 #include "hc/embed/model_session.h"
+#include "hc/embed/shard_spec.h"
 #include "hc/eval/calibration_baselines.h"
 #include "hc/eval/crossmodal_retrieval.h"
 #include "hc/eval/qualitative_report.h"
@@ -206,6 +207,12 @@ void run_hierarchical(const RetrieveOptions& options, RunContext& context, RunRe
   std::unique_ptr<ModelSession> model;
   if (!options.model.path.empty()) {
     model = std::make_unique<ModelSession>(options.model, context.compute, result);
+  }
+  if (!options.shard.empty()) {  // an array task: the texts (and "") and the images, cached
+    std::vector<std::string> texts = set.texts();
+    texts.push_back("");
+    model->fill_shard(options.shard, texts, image_files(set, set.images.size()), result);
+    return;
   }
   RetrievalInputs inputs = options.embeddings.empty() ? embed_inputs(set, *model, result)
                                                       : read_inputs(options, set, model.get(), result);
@@ -397,6 +404,7 @@ void RetrieveOptions::declare(ConfigSchema& schema) {
              "write a small synthetic HierarCaps sample (images + CSV) into this folder, print "
              "the CSV's path and exit")
       .flag("--write-synthetic");
+  declare_shard(schema, shard);
 }
 
 void RetrieveOptions::validate() const {
@@ -424,6 +432,10 @@ void RetrieveOptions::validate() const {
     if (data.images.empty()) {
       throw usage_error("mode qualitative needs the image folder (--images, data.images)");
     }
+  }
+  if (!shard.empty() && (mode != "hierarchical" || !has_model || !embeddings.empty())) {
+    throw usage_error("shard (--shard {}) fills the embedding cache for mode hierarchical with a "
+                      "model (--model), without embeddings.file", shard);
   }
   if (random_init && !has_model) {
     throw usage_error("baselines.random_init needs the model whose architecture it copies "

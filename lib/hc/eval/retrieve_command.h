@@ -47,6 +47,7 @@ struct RetrieveOptions {
   // synthetic.write_to: write the offline demo's synthetic HierarCaps sample into this folder,
   // print its CSV's path and do nothing else.
   std::filesystem::path write_synthetic;
+  std::string shard;  // shard (--shard I/N): only fill the cache with that share of the inputs
 
   void declare(ConfigSchema& schema);
   // Checks between keys (what each mode needs); usage hc::Errors naming the keys.
