@@ -10,15 +10,23 @@ namespace hc {
 // the file, row or key at fault and what was expected. Apps map it to the exit code.
 class Error : public std::runtime_error {
  public:
-  enum class Kind { Runtime = 1, Usage = 2 };
+  // Stopped: the run ended early on request (a signal) after saving what it needs to resume;
+  // it carries the shell's code for that signal (128 + number: 143 for SIGTERM, 130 for SIGINT;
+  // see hc/core/stop_signal.h).
+  enum class Kind { Runtime = 1, Usage = 2, Stopped = 3 };
 
-  Error(Kind kind, const std::string& message) : std::runtime_error(message), kind_(kind) {}
+  // Exit codes 1 (Runtime), 2 (Usage), 143 (Stopped).
+  Error(Kind kind, const std::string& message)
+      : Error(kind, message, kind == Kind::Runtime ? 1 : kind == Kind::Usage ? 2 : 143) {}
+  Error(Kind kind, const std::string& message, int exit_code)
+      : std::runtime_error(message), kind_(kind), exit_code_(exit_code) {}
 
   Kind kind() const noexcept { return kind_; }
-  int exit_code() const noexcept { return static_cast<int>(kind_); }
+  int exit_code() const noexcept { return exit_code_; }
 
  private:
   Kind kind_;
+  int exit_code_;
 };
 
 // A bad command line, config file, key or value: exit code 2.

@@ -5,6 +5,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <iosfwd>
 #include <map>
 #include <memory>
 #include <set>
@@ -84,7 +86,34 @@ class SafetensorsCheckpoint {
   std::map<std::string, std::size_t> owner_;  // tensor name -> index in files_
 };
 
+// The name, dtype and shape of one tensor of a file to write.
+struct TensorSpec {
+  std::string name;
+  DType dtype = DType::F32;
+  std::vector<int64_t> shape;  // empty for a 0-dim tensor
+};
+
+// Writes the bytes of tensor `index` (of the specs given) to `out`, in as many pieces as it likes;
+// exactly the tensor's byte size (numel x dtype size, little-endian, row-major) must arrive.
+using TensorBytesWriter = std::function<void(std::size_t index, std::ostream& out)>;
+
+// Streams a safetensors file to `out` without holding its tensors: the header (built from specs
+// and metadata, padded to 8 bytes) first, then each tensor's bytes, asked of write_bytes one
+// tensor at a time in spec order and passed on unbuffered as they come. A bad spec (empty,
+// reserved or repeated name, negative dim), a tensor whose byte count differs from its spec, or
+// a failed stream is an hc::Error naming `what` (the file) and the tensor.
+void write_safetensors(std::ostream& out, const std::vector<TensorSpec>& specs,
+                       const std::map<std::string, std::string>& metadata,
+                       const TensorBytesWriter& write_bytes, const std::string& what);
+
+// write_safetensors into path through an AtomicFile: the file appears whole or not at all; a
+// failed write (disk full, ...) is reported with its cause.
+void write_safetensors_file(const std::filesystem::path& path, const std::vector<TensorSpec>& specs,
+                            const std::map<std::string, std::string>& metadata,
+                            const TensorBytesWriter& write_bytes);
+
 // Collects tensors (copied in) and writes them as one safetensors file, atomically (temp + rename).
+// For small outputs; large ones (models) stream through write_safetensors_file instead.
 class SafetensorsWriter {
  public:
   void add(const std::string& name, DType dtype, std::vector<int64_t> shape, const void* data,
@@ -93,13 +122,8 @@ class SafetensorsWriter {
   void write(const std::filesystem::path& path) const;
 
  private:
-  struct Entry {
-    std::string name;
-    DType dtype;
-    std::vector<int64_t> shape;
-    std::vector<std::byte> bytes;
-  };
-  std::vector<Entry> entries_;  // insertion order is file order
+  std::vector<TensorSpec> specs_;  // insertion order is file order
+  std::vector<std::vector<std::byte>> bytes_;
   std::set<std::string> names_;
   std::map<std::string, std::string> metadata_;
 };

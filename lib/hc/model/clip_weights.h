@@ -19,10 +19,10 @@ const char* clip_naming_name(ClipNaming naming);  // "Hugging Face", "OpenCLIP"
 // Decides from the tensor names; throws an hc::Error naming the checkpoint when it is neither.
 ClipNaming detect_clip_naming(const SafetensorsCheckpoint& checkpoint);
 
-// Copies every parameter of model from checkpoint, converting each tensor straight to the
-// model's device and dtype (no second full copy of the model is held). On any mismatch nothing
-// is copied and one hc::Error lists the missing, unexpected and wrongly shaped tensors (the first
-// few of each, with counts) and names the checkpoint.
+// Copies every parameter (and buffer) of model from checkpoint, converting each tensor straight
+// to the model's device and dtype (no second full copy of the model is held). On any mismatch
+// nothing is copied and one hc::Error lists the missing, unexpected and wrongly shaped tensors
+// (the first few of each, with counts) and names the checkpoint.
 void load_clip_weights(ClipModelImpl& model, const SafetensorsCheckpoint& checkpoint,
                        ClipNaming naming);
 
@@ -44,9 +44,10 @@ ClipModel load_clip(const std::filesystem::path& dir_or_weights_file, at::Device
 std::filesystem::path clip_weights_location(const std::filesystem::path& dir_or_weights_file,
                                             const std::string& architecture = "");
 
-// Writes the model in Hugging Face layout: dir/config.json and dir/model.safetensors (HF
-// names, in `dtype`, default the model's), each atomically; creates dir. Tokenizer and
-// preprocessor files are not written (copy them from the source checkpoint).
+// Writes the model in Hugging Face layout: dir/config.json and dir/model.safetensors (HF names,
+// parameters and buffers, floating ones in `dtype`, default the model's; streamed one tensor at a
+// time), each atomically; creates dir. Tokenizer and preprocessor files are not written:
+// save_clip_checkpoint (hc/model/checkpoint.h) writes a complete folder.
 void save_clip_hf(const ClipModelImpl& model, const std::filesystem::path& dir,
                   std::optional<at::ScalarType> dtype = std::nullopt);
 

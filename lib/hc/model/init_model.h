@@ -28,10 +28,10 @@ struct InitModelResult {
   std::filesystem::path vocabulary;
 };
 
-// Writes everything into a temporary folder beside `out` and renames it into place at the end,
-// so an interrupted or failed run leaves no folder named `out` (only "<out>.tmp.<pid>", removed
-// on errors). Usage hc::Errors: unknown architecture, no vocabulary (neither options.vocab nor
-// $HC_VOCAB; the message says where to get one), `out` exists without `replace`.
+// Writes the folder with save_clip_checkpoint: it appears under `out` whole or not at all (an
+// interrupted run leaves at most a hidden ".<out>.tmp.*" folder, see AtomicDirectory). Usage
+// hc::Errors: unknown architecture, no vocabulary (neither options.vocab nor $HC_VOCAB; the
+// message says where to get one), `out` exists without `replace`.
 InitModelResult init_model(const InitModelOptions& options);
 
 // The preprocessor_config.json of CLIP's standard preprocessing at image_size, in the current

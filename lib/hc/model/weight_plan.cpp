@@ -51,6 +51,17 @@ at::Tensor select_part(const at::Tensor& stored, const WeightSource& source) {
   return stored;
 }
 
+// The parameters, then the buffers (BatchNorm statistics, step counters), by name. Buffers named
+// "*position_ids" are left out: checkpoints may or may not store them.
+std::vector<std::pair<std::string, at::Tensor>> tensors_to_load(torch::nn::Module& model) {
+  std::vector<std::pair<std::string, at::Tensor>> tensors;
+  for (const auto& item : model.named_parameters()) tensors.emplace_back(item.key(), item.value());
+  for (const auto& item : model.named_buffers()) {
+    if (!is_ignored(item.key())) tensors.emplace_back(item.key(), item.value());
+  }
+  return tensors;
+}
+
 std::string listing(const std::vector<std::string>& items, const char* what) {
   std::vector<std::string> shown(items.begin(),
                                  items.begin() + std::min(items.size(), kListedPerKind));
@@ -71,8 +82,8 @@ void load_weight_plan(torch::nn::Module& model, const SafetensorsCheckpoint& che
   std::vector<Step> steps;
   std::vector<std::string> missing, mismatched;
   std::set<std::string> used;
-  for (const auto& item : model.named_parameters()) {
-    WeightSource source = source_for(item.key());
+  for (const auto& item : tensors_to_load(model)) {
+    WeightSource source = source_for(item.first);
     // A fused tensor feeds several parameters: check and report it once.
     const bool first_use = used.insert(source.key).second;
     if (!checkpoint.contains(source.key)) {
@@ -80,17 +91,20 @@ void load_weight_plan(torch::nn::Module& model, const SafetensorsCheckpoint& che
       continue;
     }
     const TensorView& view = checkpoint.get(source.key);
-    std::vector<int64_t> expected = stored_shape(item.value(), source);
+    std::vector<int64_t> expected = stored_shape(item.second, source);
     if (!first_use) {
       // Checked with the first parameter it feeds.
     } else if (view.shape != expected) {
       mismatched.push_back(fmt::format("{}: {} in the file, {} expected", source.key,
                                        shape_text(view.shape), shape_text(expected)));
-    } else if (!is_floating(view.dtype)) {
-      mismatched.push_back(fmt::format("{}: dtype {} in the file, a floating type expected",
-                                       source.key, dtype_name(view.dtype)));
+    } else if (is_floating(view.dtype) != at::isFloatingType(item.second.scalar_type())) {
+      mismatched.push_back(fmt::format("{}: dtype {} in the file, {} expected", source.key,
+                                       dtype_name(view.dtype),
+                                       at::isFloatingType(item.second.scalar_type())
+                                           ? "a floating type"
+                                           : "an integer type"));
     }
-    steps.push_back({item.value(), std::move(source)});
+    steps.push_back({item.second, std::move(source)});
   }
   std::vector<std::string> unexpected;
   for (const std::string& name : checkpoint.names()) {

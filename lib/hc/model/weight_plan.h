@@ -1,6 +1,6 @@
 #pragma once
-// Where each parameter of a model comes from in a checkpoint, and the strict, per-tensor loading
-// both naming schemes (weights_hf.cpp, weights_openclip.cpp) share.
+// Where each parameter and buffer of a model comes from in a checkpoint, and the strict,
+// per-tensor loading both naming schemes (weights_hf.cpp, weights_openclip.cpp) share.
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -25,12 +25,14 @@ struct WeightSource {
 
 using WeightSourceFor = std::function<WeightSource(const std::string& parameter_name)>;
 
-// Copies every parameter of model from its source in checkpoint, each converted straight to
-// the parameter's device and dtype. First checks everything: each source present, of a floating
-// dtype and of the shape the parameter needs, and each checkpoint tensor used by some parameter
-// (tensors named "*position_ids" excepted). Any failure is one hc::Error naming the checkpoint
-// and `scheme`, listing the first few missing, unexpected and mismatched tensors with counts;
-// nothing is copied then.
+// Copies every parameter and buffer of model (BatchNorm running statistics and
+// num_batches_tracked included; buffers named "*position_ids" excepted) from its source in
+// checkpoint, each converted straight to the tensor's device and dtype. First checks everything:
+// each source present, of the shape the tensor needs and of a floating dtype for a floating
+// tensor (an integer or bool one for the others), and each checkpoint tensor used by some
+// parameter or buffer (tensors named "*position_ids" excepted). Any failure is one hc::Error
+// naming the checkpoint and `scheme`, listing the first few missing, unexpected and mismatched
+// tensors with counts; nothing is copied then.
 void load_weight_plan(torch::nn::Module& model, const SafetensorsCheckpoint& checkpoint,
                       const WeightSourceFor& source_for, const std::string& scheme);
 

@@ -1,5 +1,7 @@
 // Hugging Face names: the model's parameter names are the checkpoint's, so loading is the
-// identity plan and saving writes named_parameters() as they are.
+// identity plan and saving writes named_parameters() and named_buffers() as they are.
+#include <vector>
+
 #include <nlohmann/json.hpp>
 
 #include "hc/core/atomic_file.h"
@@ -29,13 +31,12 @@ void save_clip_hf(const ClipModelImpl& model, const fs::path& dir,
                   std::optional<at::ScalarType> dtype) {
   const at::ScalarType target = dtype.value_or(model.dtype());
   const std::string torch_dtype = hf_torch_dtype(target);
+  std::vector<NamedTensor> tensors;
+  for (const auto& item : model.named_parameters()) tensors.push_back({item.key(), item.value()});
+  for (const auto& item : model.named_buffers()) tensors.push_back({item.key(), item.value()});
   fs::create_directories(dir);
-  SafetensorsWriter writer;
-  writer.set_metadata("format", "pt");
-  for (const auto& item : model.named_parameters()) {
-    add_tensor(writer, item.key(), item.value().detach().to(target));
-  }
-  writer.write(dir / "model.safetensors");
+  // Streamed: one tensor at a time is converted, so saving holds no second copy of the model.
+  save_tensors(dir / "model.safetensors", tensors, {{"format", "pt"}}, target);
   write_file_atomically(dir / "config.json",
                         to_hf_config_json(model.config(), torch_dtype).dump(2) + "\n");
 }

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <ostream>
 
 #include "hc/core/error.h"
 
@@ -41,6 +42,42 @@ at::Tensor stored_tensor(const TensorView& view) {
   return copy;
 }
 
+// The dtype a tensor is stored in: floating tensors in floating_dtype when given.
+DType stored_dtype(const std::string& name, const at::Tensor& tensor,
+                   std::optional<c10::ScalarType> floating_dtype) {
+  if (!tensor.defined()) throw runtime_error("cannot save tensor \"{}\": it is undefined", name);
+  c10::ScalarType type = tensor.scalar_type();
+  if (floating_dtype && at::isFloatingType(type)) type = *floating_dtype;
+  try {
+    return from_scalar_type(type);
+  } catch (const Error& e) {
+    throw runtime_error("cannot save tensor \"{}\": {}", name, e.what());
+  }
+}
+
+std::vector<TensorSpec> tensor_specs(const std::vector<NamedTensor>& tensors,
+                                     std::optional<c10::ScalarType> floating_dtype) {
+  std::vector<TensorSpec> specs;
+  specs.reserve(tensors.size());
+  for (const NamedTensor& item : tensors) {
+    specs.push_back({item.name, stored_dtype(item.name, item.tensor, floating_dtype),
+                     item.tensor.sizes().vec()});
+  }
+  return specs;
+}
+
+// Each tensor's bytes, converted when its turn comes and released right after.
+TensorBytesWriter stream_bytes(const std::vector<NamedTensor>& tensors,
+                               std::optional<c10::ScalarType> floating_dtype) {
+  return [&tensors, floating_dtype](std::size_t index, std::ostream& out) {
+    const at::Tensor& tensor = tensors[index].tensor;
+    const c10::ScalarType type = to_scalar_type(
+        stored_dtype(tensors[index].name, tensor, floating_dtype));
+    const at::Tensor cpu = tensor.detach().to(c10::kCPU, type).contiguous();
+    out.write(static_cast<const char*>(cpu.data_ptr()), static_cast<std::streamsize>(cpu.nbytes()));
+  };
+}
+
 }  // namespace
 
 c10::ScalarType to_scalar_type(DType dtype) {
@@ -70,15 +107,23 @@ at::Tensor to_tensor(const TensorView& view, c10::Device device,
 }
 
 void add_tensor(SafetensorsWriter& writer, const std::string& name, const at::Tensor& tensor) {
-  if (!tensor.defined()) throw runtime_error("cannot save tensor \"{}\": it is undefined", name);
-  DType dtype;
-  try {
-    dtype = from_scalar_type(tensor.scalar_type());
-  } catch (const Error& e) {
-    throw runtime_error("cannot save tensor \"{}\": {}", name, e.what());
-  }
+  const DType dtype = stored_dtype(name, tensor, std::nullopt);
   at::Tensor cpu = tensor.detach().to(c10::kCPU).contiguous();
   writer.add(name, dtype, cpu.sizes().vec(), cpu.data_ptr(), cpu.nbytes());
+}
+
+void write_tensors(std::ostream& out, const std::vector<NamedTensor>& tensors,
+                   const std::map<std::string, std::string>& metadata,
+                   std::optional<c10::ScalarType> floating_dtype, const std::string& what) {
+  write_safetensors(out, tensor_specs(tensors, floating_dtype), metadata,
+                    stream_bytes(tensors, floating_dtype), what);
+}
+
+void save_tensors(const std::filesystem::path& path, const std::vector<NamedTensor>& tensors,
+                  const std::map<std::string, std::string>& metadata,
+                  std::optional<c10::ScalarType> floating_dtype) {
+  write_safetensors_file(path, tensor_specs(tensors, floating_dtype), metadata,
+                         stream_bytes(tensors, floating_dtype));
 }
 
 }  // namespace hc
