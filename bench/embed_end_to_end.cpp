@@ -31,6 +31,7 @@
 #include "hc/model/clip_bundle.h"
 #include "hc/model/clip_config.h"
 #include "hc/model/clip_model.h"
+#include "hc/tensor/compute_threads.h"
 #include "hc/tensor/device.h"
 #include "hc/vision/preprocess.h"
 
@@ -167,7 +168,7 @@ int main(int argc, char** argv) {
     const int threads = argc > 3 ? std::stoi(argv[3]) : 0;
     const std::size_t max_images = argc > 4 ? std::stoul(argv[4]) : 1000;
     const int repeats = std::max(1, argc > 5 ? std::stoi(argv[5]) : 1);
-    hc::set_torch_threads(threads);
+    hc::use_compute_threads(threads);
 
     const HierarCaps data = read_hierarcaps(shared, max_images);
     const std::string architecture = "ViT-B-32";

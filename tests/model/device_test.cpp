@@ -35,12 +35,3 @@ TEST_CASE("Dtype strings", "[model][device]") {
     CHECK_THAT(e.what(), Catch::Matchers::Contains("fp32, fp16 or bf16"));
   }
 }
-
-TEST_CASE("Thread count", "[model][device]") {
-  const int before = at::get_num_threads();
-  hc::set_torch_threads(1);
-  CHECK(at::get_num_threads() == 1);
-  hc::set_torch_threads(0);  // keeps the current value
-  CHECK(at::get_num_threads() == 1);
-  hc::set_torch_threads(before);
-}

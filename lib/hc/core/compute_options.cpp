@@ -4,6 +4,8 @@
 #include <cctype>
 #include <thread>
 
+#include <sched.h>
+
 #include "hc/core/config.h"
 #include "hc/core/strings.h"
 
@@ -40,6 +42,13 @@ void ComputeOptions::declare_threads(ConfigSchema& schema) {
 int ComputeOptions::resolved_threads() const { return threads > 0 ? threads : hardware_threads(); }
 
 int hardware_threads() {
+  // The CPUs this process may run on (taskset, a SLURM or container cpuset), not every CPU of the
+  // node: on a shared node, "all cores" means the ones the job was given.
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  if (::sched_getaffinity(0, sizeof allowed, &allowed) == 0 && CPU_COUNT(&allowed) > 0) {
+    return CPU_COUNT(&allowed);
+  }
   return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 }
 

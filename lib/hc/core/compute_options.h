@@ -27,7 +27,8 @@ struct ComputeOptions {
   int resolved_threads() const;
 };
 
-// Every hardware thread of this machine (std::thread::hardware_concurrency, at least 1).
+// The CPUs this process may run on (its affinity mask: taskset, a SLURM or container cpuset),
+// at least 1.
 int hardware_threads();
 
 }  // namespace hc

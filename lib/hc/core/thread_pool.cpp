@@ -5,6 +5,8 @@
 #include <exception>
 #include <memory>
 
+#include "hc/core/compute_options.h"
+
 namespace hc {
 namespace {
 
@@ -71,7 +73,7 @@ class ParallelLoop {
 }  // namespace
 
 ThreadPool::ThreadPool(std::size_t threads) {
-  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  if (threads == 0) threads = static_cast<std::size_t>(hardware_threads());
   workers_.reserve(threads);
   for (std::size_t i = 0; i < threads; ++i) workers_.emplace_back([this] { work(); });
 }

@@ -4,11 +4,15 @@
 #include <cstdint>
 #include <filesystem>
 
+#include "hc/tensor/compute_threads.h"
+
 namespace hc {
 
 struct EmbedOptions {
   int batch_size = 64;        // texts or images per forward pass
-  int threads = 0;            // tokenising / decoding workers (compute.threads); 0 = all cores
+  // compute.threads: the model's intra-op threads (torch, OpenMP, OpenBLAS; set on whichever
+  // thread calls the engine) and the tokenising / decoding workers; 0 = all cores.
+  int threads = 0;
   int prefetch_batches = 2;   // image batches decoded ahead of the model (memory stays flat)
   bool normalise = true;      // unit-length rows; false = the raw projected embeddings
   bool use_cache = true;      // the on-disk embedding cache (hc/embed/embedding_cache.h)
@@ -30,6 +34,8 @@ struct EmbedStats {
   std::size_t images_computed = 0;
   std::size_t texts_from_cache = 0;     // inputs answered by the on-disk cache
   std::size_t images_from_cache = 0;
+  // The intra-op thread counts the model ran with, as its thread saw them (last call).
+  ComputeThreadCounts model_threads;
 };
 
 }  // namespace hc

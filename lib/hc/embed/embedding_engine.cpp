@@ -104,6 +104,7 @@ struct EmbeddingEngine::Impl {
   }
 
   int64_t dim() const { return model->config().projection_dim; }
+  void use_threads();
 
   std::string settings(const std::string& kind) const {
     nlohmann::json json{
@@ -213,8 +214,15 @@ EmbeddingEngine::EmbeddingEngine(const ClipBundle& bundle, EmbedOptions options)
 
 EmbeddingEngine::~EmbeddingEngine() = default;
 
+void EmbeddingEngine::Impl::use_threads() {
+  // Per calling thread: OpenMP's count does not follow from the thread that set it.
+  use_compute_threads(options.threads);
+  stats.model_threads = compute_thread_counts();
+}
+
 at::Tensor EmbeddingEngine::embed_texts(const std::vector<std::string>& texts) {
   Impl& m = *impl_;
+  m.use_threads();
   const auto unique = distinct(texts, [](const std::string& text) { return text; });
   std::vector<std::string> distinct_texts;
   distinct_texts.reserve(unique.first.size());
@@ -242,6 +250,7 @@ at::Tensor EmbeddingEngine::embed_texts(const std::vector<std::string>& texts) {
 
 at::Tensor EmbeddingEngine::embed_images(const std::vector<fs::path>& paths) {
   Impl& m = *impl_;
+  m.use_threads();
   ImageEmbedder& images = m.images();
   const auto unique = distinct(paths, [](const fs::path& path) { return path.string(); });
   std::vector<fs::path> distinct_paths;

@@ -88,7 +88,11 @@ nlohmann::ordered_json embedding_stats_json(const EmbeddingEngine& engine) {
           {"texts_computed", stats.texts_computed},
           {"texts_from_cache", stats.texts_from_cache},
           {"images_computed", stats.images_computed},
-          {"images_from_cache", stats.images_from_cache}};
+          {"images_from_cache", stats.images_from_cache},
+          {"model_threads",
+           {{"torch", stats.model_threads.torch},
+            {"openmp", stats.model_threads.openmp},
+            {"openblas", stats.model_threads.openblas}}}};
 }
 
 }  // namespace hc

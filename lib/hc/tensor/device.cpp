@@ -2,7 +2,6 @@
 
 #include <cctype>
 
-#include <ATen/Parallel.h>
 #include <torch/cuda.h>
 
 #include "hc/core/error.h"
@@ -62,10 +61,6 @@ std::string scalar_type_label(c10::ScalarType type) {
     case c10::ScalarType::Double: return "fp64";
     default: return c10::toString(type);
   }
-}
-
-void set_torch_threads(int n) {
-  if (n > 0) at::set_num_threads(n);
 }
 
 }  // namespace hc

@@ -19,7 +19,4 @@ c10::ScalarType parse_scalar_type(const std::string& text);
 // The short name used in options and results: "fp32", "fp16", "bf16".
 std::string scalar_type_label(c10::ScalarType type);
 
-// The intra-op thread count of torch's CPU kernels; n <= 0 keeps torch's default (all cores).
-void set_torch_threads(int n);
-
 }  // namespace hc

@@ -1,5 +1,10 @@
 #include "hc/tool/compute_context.h"
 
+#include <spdlog/spdlog.h>
+
+#include <cstdlib>
+
+#include "hc/tensor/compute_threads.h"
 #include "hc/tensor/device.h"
 
 namespace hc {
@@ -20,7 +25,13 @@ c10::ScalarType compute_dtype(const ComputeOptions& options) {
 }
 
 void apply_compute_threads(const ComputeOptions& options) {
-  set_torch_threads(options.resolved_threads());
+  use_compute_threads(options.resolved_threads());
+  // libgomp reads its wait policy once, before main: hc cannot set it for itself.
+  if (parse_device(options.device).is_cpu() && std::getenv("OMP_WAIT_POLICY") == nullptr) {
+    spdlog::debug("OMP_WAIT_POLICY is not set: export OMP_WAIT_POLICY=PASSIVE for CPU runs "
+                 "(OpenMP's spinning threads otherwise compete with OpenBLAS's and other jobs; "
+                 "docs/performance.md)");
+  }
 }
 
 }  // namespace hc
