@@ -51,6 +51,11 @@ class SafetensorsFile {
   // Throws hc::Error naming the file and the tensor when absent.
   const TensorView& get(const std::string& name) const;
   const std::map<std::string, std::string>& metadata() const { return metadata_; }
+  // Drops the pages that hold only tensor `name` from this process's memory: a loader calls it
+  // once the tensor is copied out, so loading a model does not keep the whole file resident
+  // beside the model. Reading the tensor again stays valid (the pages are mapped back from the
+  // file). Never fails: without kernel support the pages just stay.
+  void release(const std::string& name) const;
 
  private:
   SafetensorsFile() = default;
@@ -74,6 +79,8 @@ class SafetensorsCheckpoint {
   bool contains(const std::string& name) const;
   // Throws hc::Error naming the checkpoint and the tensor when absent.
   const TensorView& get(const std::string& name) const;
+  // SafetensorsFile::release for the shard that holds `name`.
+  void release(const std::string& name) const;
   const std::vector<std::shared_ptr<SafetensorsFile>>& files() const { return files_; }
   std::string description() const;  // for error messages: the file or the index
 

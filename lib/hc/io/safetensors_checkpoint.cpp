@@ -124,6 +124,11 @@ const TensorView& SafetensorsCheckpoint::get(const std::string& name) const {
   return files_[found->second]->get(name);
 }
 
+void SafetensorsCheckpoint::release(const std::string& name) const {
+  auto found = owner_.find(name);
+  if (found != owner_.end()) files_[found->second]->release(name);
+}
+
 std::string SafetensorsCheckpoint::description() const {
   if (!is_index_file(origin_)) return origin_.string();
   return fmt::format("{} ({} shards)", origin_.string(), files_.size());

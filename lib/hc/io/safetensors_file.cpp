@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <string_view>
 
@@ -106,6 +107,18 @@ std::vector<std::string> SafetensorsFile::names() const {
   names.reserve(tensors_.size());
   for (const auto& tensor : tensors_) names.push_back(tensor.name);
   return names;
+}
+
+void SafetensorsFile::release(const std::string& name) const {
+  const TensorView& view = get(name);
+  const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const auto begin = reinterpret_cast<std::uintptr_t>(view.data);
+  // Whole pages only: a page shared with a neighbouring tensor stays.
+  const std::uintptr_t first = (begin + page - 1) / page * page;
+  const std::uintptr_t last = (begin + view.nbytes) / page * page;
+  if (last > first) {
+    ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
+  }
 }
 
 bool SafetensorsFile::contains(const std::string& name) const { return index_.count(name) != 0; }

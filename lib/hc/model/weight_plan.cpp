@@ -1,6 +1,7 @@
 #include "hc/model/weight_plan.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 #include <vector>
 
@@ -119,12 +120,16 @@ void load_weight_plan(torch::nn::Module& model, const SafetensorsCheckpoint& che
                         checkpoint.description(), scheme, fmt::join(parts, "; "));
   }
 
+  // How many parameters still read each stored tensor (a fused one feeds several).
+  std::map<std::string, int> readers;
+  for (const Step& step : steps) ++readers[step.source.key];
   torch::NoGradGuard no_grad;
   for (Step& step : steps) {
-    // One tensor at a time, converted on its way to the parameter's device and dtype.
-    at::Tensor stored = to_tensor(checkpoint.get(step.source.key), step.parameter.device(),
-                                  step.parameter.scalar_type());
-    step.parameter.copy_(select_part(stored, step.source));
+    // Straight from the mapping into the parameter: copy_ converts dtype and device on the way,
+    // so no tensor-sized temporary exists. Once its last reader has it, the stored tensor's
+    // pages are let go, so the file does not stay resident beside the model.
+    step.parameter.copy_(select_part(mapped_tensor(checkpoint.get(step.source.key)), step.source));
+    if (--readers[step.source.key] == 0) checkpoint.release(step.source.key);
   }
 }
 

@@ -106,6 +106,12 @@ at::Tensor to_tensor(const TensorView& view, c10::Device device,
   return stored.to(device, target, /*non_blocking=*/false, /*copy=*/borrows_mapping);
 }
 
+at::Tensor mapped_tensor(const TensorView& view) {
+  if (view.nbytes == 0) return at::empty(view.shape, at::TensorOptions().dtype(storage_type(view.dtype)));
+  at::Tensor stored = stored_tensor(view);
+  return view.dtype == DType::BOOL ? stored.ne(0) : stored;
+}
+
 void add_tensor(SafetensorsWriter& writer, const std::string& name, const at::Tensor& tensor) {
   const DType dtype = stored_dtype(name, tensor, std::nullopt);
   at::Tensor cpu = tensor.detach().to(c10::kCPU).contiguous();

@@ -26,6 +26,11 @@ DType from_scalar_type(c10::ScalarType type);
 at::Tensor to_tensor(const TensorView& view, c10::Device device,
                      std::optional<c10::ScalarType> target_dtype = std::nullopt);
 
+// The stored values as a CPU tensor of their stored type that reads the file's mapping in place
+// when it can (no copy): for copying into an existing tensor (`parameter.copy_(...)` converts
+// dtype and device on the way). Read-only, and valid only while the file is open.
+at::Tensor mapped_tensor(const TensorView& view);
+
 // Adds a copy of the tensor (moved to the CPU, made contiguous) to the writer. For small files;
 // save_tensors streams large ones.
 void add_tensor(SafetensorsWriter& writer, const std::string& name, const at::Tensor& tensor);
