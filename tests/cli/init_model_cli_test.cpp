@@ -177,7 +177,7 @@ TEST_CASE("hc inspect on a fixture checkpoint: counts, dtypes, files, text form"
   // The same result as --json, but for the run's own metadata (times, config as given).
   auto file = nlohmann::json::parse(hc::test::read_bytes(dir / "inspect.json"));
   auto printed = json;
-  for (const char* run_field : {"started_at", "elapsed_s", "config"}) {
+  for (const char* run_field : {"started_at", "elapsed_s", "cpu_s", "peak_rss_mib", "config"}) {
     file.erase(run_field);
     printed.erase(run_field);
   }

@@ -46,7 +46,7 @@ TEST_CASE("result: metadata, model, config, metrics and artefacts in order") {
   std::vector<std::string> keys;
   for (const auto& item : j.items()) keys.push_back(item.key());
   REQUIRE(keys == std::vector<std::string>{"tool", "version", "git_sha", "started_at", "elapsed_s",
-                                           "device", "dtype", "threads", "host", "model", "config",
+                                           "cpu_s", "peak_rss_mib", "device", "dtype", "threads", "host", "model", "config",
                                            "metrics", "artefacts"});
   REQUIRE(j["tool"] == "hc-eval");
   REQUIRE(j["version"] == hc::version());
@@ -54,6 +54,8 @@ TEST_CASE("result: metadata, model, config, metrics and artefacts in order") {
   REQUIRE(std::regex_match(j["started_at"].get<std::string>(),
                            std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)")));
   REQUIRE(j["elapsed_s"].get<double>() >= 0);
+  REQUIRE(j["cpu_s"].get<double>() > 0);
+  REQUIRE(j["peak_rss_mib"].get<double>() > 0);
   REQUIRE(j["device"] == "cpu");
   REQUIRE(j["dtype"] == "bf16");
   REQUIRE(j["threads"] == 3);

@@ -11,6 +11,7 @@
 #include "hc/core/atomic_file.h"
 #include "hc/core/compute_options.h"
 #include "hc/core/config.h"
+#include "hc/core/machine_info.h"
 #include "hc/core/error.h"
 #include "hc/core/version.h"
 
@@ -119,6 +120,12 @@ nlohmann::ordered_json RunResult::to_json() const {
   result["git_sha"] = git_sha();
   result["started_at"] = started_at_;
   result["elapsed_s"] = std::round(elapsed_s() * 1000.0) / 1000.0;
+  // CPU time over elapsed_s says how much of the machine the run had (threads at work, or
+  // waiting for a core on a shared node); the peak memory sizes a batch job's request.
+  result["cpu_s"] = std::round(process_cpu_seconds() * 1000.0) / 1000.0;
+  if (const double peak = peak_resident_mib(); peak >= 0) {
+    result["peak_rss_mib"] = std::round(peak * 10.0) / 10.0;
+  }
   result["device"] = device_;
   result["dtype"] = dtype_;
   result["threads"] = threads_;
