@@ -25,6 +25,8 @@
 #include "hc/core/error.h"
 #include "hc/core/machine_info.h"
 #include "hc/model/clip_model.h"
+#include "hc/tensor/blas_kernels.h"
+#include "hc/tensor/compute_threads.h"
 #include "hc/tensor/device.h"
 
 namespace {
@@ -188,8 +190,7 @@ int main(int argc, char** argv) {
   try {
     const int threads = argc > 1 ? std::atoi(argv[1]) : 0;
     const double min_seconds = argc > 2 ? std::atof(argv[2]) : 2.0;
-    hc::set_torch_threads(threads > 0 ? threads
-                                      : static_cast<int>(std::thread::hardware_concurrency()));
+    hc::use_compute_threads(threads);
     const hc::ClipConfig config = hc::builtin_clip_config("ViT-B-32");
 
     nlohmann::json gemm = nlohmann::json::object();
@@ -238,6 +239,7 @@ int main(int argc, char** argv) {
         {"environment", environment()},
         {"cpu_avx512_bf16", cpu_flag("avx512_bf16")},
         {"cpu_amx_bf16", cpu_flag("amx_bf16")},
+        {"blas_kernels", hc::blas_kernels()},
         {"bf16", bf16_status},
         {"gemm", gemm},
         {"cases", cases},
