@@ -36,6 +36,7 @@ class AtomicFile::Buffer : public std::streambuf {
   }
 
   std::streamsize xsputn(const char* data, std::streamsize count) override {
+    if (count <= 0) return 0;  // an empty tensor's bytes: data may be null
     if (count <= epptr() - pptr()) {
       std::memcpy(pptr(), data, static_cast<std::size_t>(count));
       pbump(static_cast<int>(count));
