@@ -12,7 +12,7 @@ CMAKE_ARGS ?=
 # so it is set here for everything make runs; export it yourself when running the binaries.
 export OMP_WAIT_POLICY ?= PASSIVE
 
-.PHONY: all deps configure build test demo bench asan-test hierarcaps hyperlex clean
+.PHONY: all deps configure build test demo bench asan-test hierarcaps hyperlex breeds clean
 
 all: build
 
@@ -69,6 +69,26 @@ hyperlex: configure
 	$(BUILD)/bin/hc-eval-hyperlex --config configs/eval/hyperlex.yaml --model $(MODEL) \
 	  --data $(SHARED)/data/hyperlex/hyperlex-all.txt \
 	  --output runs/hyperlex/$(subst /,--,$(patsubst /%,%,$(patsubst %/,%,$(MODEL)))).json
+
+# BREEDS (the paper's Table 1 BREEDS columns): make breeds MODEL=<model> IMAGENET=<val folder>,
+# one result per subset under runs/breeds/<model>/. IMAGENET is an ImageNet-style validation
+# folder (<wnid>/*.JPEG); add GROUND_TRUTH=val.txt for the flat ILSVRC2012 val folder, or
+# BREEDS_CONFIG=configs/eval/breeds-single-prompt.yaml for Table 7. See docs/hc-eval-breeds.md.
+.PHONY: breeds
+breeds: MODEL ?= openai/clip-vit-base-patch32
+breeds: SUBSETS ?= living17 nonliving26 entity13 entity30
+breeds: configure
+	@test -n "$(IMAGENET)" || { echo "make breeds needs IMAGENET=<ImageNet validation folder> (ImageNet is not distributed with hc)" >&2; exit 2; }
+	cmake --build $(BUILD) -j $(JOBS) --target hc-eval-breeds
+	mkdir -p runs/breeds/$(subst /,--,$(patsubst /%,%,$(patsubst %/,%,$(MODEL))))
+	for subset in $(SUBSETS); do \
+	  $(BUILD)/bin/hc-eval-breeds --config configs/eval/breeds.yaml \
+	    $(if $(BREEDS_CONFIG),--config $(BREEDS_CONFIG)) --model $(MODEL) \
+	    --subsets $(SHARED)/data/breeds/subsets.json --subset $$subset --imagenet $(IMAGENET) \
+	    $(if $(GROUND_TRUTH),--ground-truth $(GROUND_TRUTH)) \
+	    --output runs/breeds/$(subst /,--,$(patsubst /%,%,$(patsubst %/,%,$(MODEL))))/$$subset.json \
+	    || exit $$?; \
+	done
 
 clean:
 	rm -rf $(BUILD) $(BUILD)-asan

@@ -58,6 +58,24 @@ std::vector<ToolCase> tools() {
                             " --words " + quoted(shared_path("fixtures/hyperlex/expected.json")) +
                             " -o " + output;
                    }});
+  cases.push_back({"hc-eval-breeds", hc::test::binary("hc-eval-breeds"), "lambda.count", true,
+                   false, [](const TempDir& dir, const std::string& output) {
+                     hc::test::run_command(hc::test::binary("hc-eval-breeds") +
+                                           " --write-synthetic " + quoted(dir / "breeds"));
+                     return "--model " + quoted(tiny_model()) + " --subsets " +
+                            quoted(dir / "breeds" / "subsets.json") +
+                            " --subset synthetic4 --per-class 2 --imagenet " +
+                            quoted(dir / "breeds" / "val") + " -o " + output;
+                   }});
+  cases.push_back({"hc-eval-zeroshot", hc::test::binary("hc-eval-zeroshot"), "zeroshot.dataset",
+                   true, false, [](const TempDir& dir, const std::string& output) {
+                     hc::test::run_command(hc::test::binary("hc-eval-zeroshot") +
+                                           " --dataset cifar10 --write-synthetic " +
+                                           quoted(dir / "c10" / "test_batch.bin"));
+                     return "--model " + quoted(tiny_model()) + " --dataset cifar10 --cifar " +
+                            quoted(dir / "c10" / "test_batch.bin") + " --prompts " +
+                            quoted(shared_path("data/clip-prompts/prompts.md")) + " -o " + output;
+                   }});
   cases.push_back({"hc embed", hc::test::binary("hc") + " embed", "embed.texts", true, true,
                    [](const TempDir& dir, const std::string& output) {
                      hc::test::write_bytes(dir / "texts.txt", "a dog\na dog on a beach\n");
@@ -168,7 +186,8 @@ TEST_CASE("every binary: a run writes the result JSON with the shared metadata",
 
 TEST_CASE("compute keys: --set compute.device=cpu works wherever --device does", "[cli]") {
   for (const ToolCase& tool : tools()) {
-    if (tool.name != "hc-retrieve" && tool.name != "hc-eval-hyperlex" && tool.name != "hc embed") {
+    if (tool.name != "hc-retrieve" && tool.name != "hc-eval-hyperlex" && tool.name != "hc embed" &&
+        tool.name != "hc-eval-breeds") {
       continue;
     }
     CAPTURE(tool.name);

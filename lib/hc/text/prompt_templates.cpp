@@ -150,6 +150,17 @@ PromptTemplates PromptTemplates::load(const std::filesystem::path& file) {
   return templates;
 }
 
+PromptTemplates PromptTemplates::from_list(std::vector<std::string> list, std::string source) {
+  if (list.empty()) throw runtime_error("{}: no prompt templates", source);
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    require_one_field(list[i], source + "[" + std::to_string(i) + "]");
+  }
+  PromptTemplates templates;
+  templates.templates_ = std::move(list);
+  templates.source_ = std::move(source);
+  return templates;
+}
+
 std::vector<std::string> PromptTemplates::fill(std::size_t index,
                                                const std::vector<std::string>& words) const {
   const ParsedTemplate parsed = parse_template(templates_.at(index), source_);

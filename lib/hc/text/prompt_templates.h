@@ -41,6 +41,9 @@ class PromptTemplates {
   // ../shared/data/clip-prompts/imagenet_templates.txt; each must fill exactly one field. A bad
   // line is an hc::Error naming file:line; a file without templates is one too.
   static PromptTemplates load(const std::filesystem::path& file);
+  // Templates given as a list (e.g. a dataset's section of CLIP's prompts.md); source names
+  // them in errors and results. Each must fill exactly one field; an empty list is an hc::Error.
+  static PromptTemplates from_list(std::vector<std::string> templates, std::string source);
 
   const std::vector<std::string>& templates() const { return templates_; }
   std::size_t size() const { return templates_.size(); }
