@@ -47,6 +47,11 @@ void write_bytes(const fs::path& path, const std::string& bytes) {
   REQUIRE(out.good());
 }
 
+void write_ppm(const fs::path& path, int width, int height, const std::string& rgb) {
+  REQUIRE(rgb.size() == static_cast<std::size_t>(width) * height * 3);
+  write_bytes(path, "P6\n" + std::to_string(width) + " " + std::to_string(height) + "\n255\n" + rgb);
+}
+
 std::string read_bytes(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream buffer;

@@ -24,6 +24,11 @@ class TempDir {
 void write_bytes(const std::filesystem::path& path, const std::string& bytes);
 std::string read_bytes(const std::filesystem::path& path);
 
+// Writes a binary PPM (P6) image: width * height RGB triples, rows top to bottom. A lossless
+// format every image decoder reads, for generated image sets.
+void write_ppm(const std::filesystem::path& path, int width, int height,
+               const std::string& rgb);
+
 // Runs a shell command line, capturing its stdout and stderr (merged unless split) and status.
 struct CommandResult {
   int exit_code = -1;

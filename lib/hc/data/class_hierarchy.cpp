@@ -10,6 +10,7 @@
 
 #include "hc/core/config.h"
 #include "hc/core/error.h"
+#include "hc/data/class_hierarchy_builder.h"
 #include "hc/io/text_file.h"
 
 namespace hc {
@@ -258,6 +259,12 @@ nlohmann::ordered_json ClassHierarchy::to_json() const {
   return {{"source", source_}, {"levels", std::move(levels)}};
 }
 
+RepeatedNames parse_repeated_names(const std::string& text) {
+  if (text == "per_level") return RepeatedNames::PerLevel;
+  if (text == "error") return RepeatedNames::Error;
+  throw usage_error("repeated names '{}': expected 'per_level' or 'error'", text);
+}
+
 ClassOrder parse_class_order(const std::string& text) {
   if (text == "file") return ClassOrder::FirstAppearance;
   if (text == "sorted") return ClassOrder::Sorted;
@@ -272,6 +279,10 @@ void ClassHierarchyOptions::declare(ConfigSchema& schema, const std::string& sec
       .one_of({"file", "sorted"});
   schema.add(section + ".level_names", level_names,
              "names of the levels, most general first (default coarse/fine or level1..levelL)");
+  schema.add(section + ".repeated_names", repeated_names,
+             "a name at two levels: per_level (one class per level, as HGCLIP's own files need) "
+             "or error")
+      .one_of({"per_level", "error"});
 }
 
 std::string normalize_class_name(std::string_view name) {
@@ -285,123 +296,39 @@ std::string normalize_class_name(std::string_view name) {
 
 namespace {
 
-// Builds levels and chains line by line, with file:line in every error.
-class HierarchyLines {
- public:
-  HierarchyLines(std::string source, const ClassHierarchyOptions& options)
-      : source_(std::move(source)), options_(options) {}
-
-  void add(std::string_view line, std::size_t number) {
-    if (trim(line).empty()) return;
-    std::vector<std::string_view> fields = split_commas(line);
-    if (depth_ == 0) start(fields.size(), number);
-    if (fields.size() != depth_) {
-      throw usage_error("{}:{}: {} labels, expected {} like line {} (a label is missing or the "
-                        "line has an extra comma)",
-                        source_, number, fields.size(), depth_, first_line_);
-    }
-    // The file lists the finest label first; levels are kept most general first.
-    std::vector<int64_t> chain(depth_);
-    for (std::size_t column = 0; column < depth_; ++column) {
-      std::string name = options_.normalize_names ? normalize_class_name(fields[column])
-                                                  : std::string(trim(fields[column]));
-      if (name.empty()) {
-        throw usage_error("{}:{}: label {} is empty", source_, number, column + 1);
-      }
-      const std::size_t level = depth_ - 1 - column;
-      chain[level] = intern(level, name);
-    }
-    check_chain(chain, number);
-    chains_.push_back(std::move(chain));
-  }
-
-  ClassHierarchy build() && {
-    if (depth_ == 0) throw usage_error("{}: no hierarchy lines", source_);
-    std::vector<std::string> names =
-        options_.level_names.empty() ? default_level_names(static_cast<int64_t>(depth_))
-                                     : options_.level_names;
-    if (names.size() != depth_) {
-      throw usage_error("{}: {} level names given for {} levels", source_, names.size(), depth_);
-    }
-    for (std::size_t l = 0; l < depth_; ++l) levels_[l].name = names[l];
-    ClassHierarchy hierarchy(std::move(levels_), std::move(chains_), source_);
-    if (parse_class_order(options_.class_order) == ClassOrder::Sorted) return hierarchy.sorted();
-    return hierarchy;
-  }
-
- private:
-  void start(std::size_t fields, std::size_t number) {
-    if (fields < 2) {
-      throw usage_error("{}:{}: one label, expected 'finest, parent[, grandparent ...]'",
-                        source_, number);
-    }
-    depth_ = fields;
-    first_line_ = number;
-    levels_.resize(depth_);
-    index_.resize(depth_);
-    parent_line_.resize(depth_);
-  }
-
-  int64_t intern(std::size_t level, const std::string& name) {
-    auto [it, inserted] =
-        index_[level].emplace(name, static_cast<int64_t>(levels_[level].classes.size()));
-    if (inserted) levels_[level].classes.push_back(name);
-    return it->second;
-  }
-
-  void check_chain(const std::vector<int64_t>& chain, std::size_t number) {
-    const std::size_t finest = depth_ - 1;
-    auto [seen, fresh] = finest_line_.emplace(chain[finest], number);
-    if (!fresh) {
-      throw usage_error("{}:{}: class '{}' is already listed on line {}", source_, number,
-                        levels_[finest].classes[chain[finest]], seen->second);
-    }
-    for (std::size_t l = 1; l < depth_; ++l) {
-      auto [known, added] = parent_line_[l].emplace(chain[l], std::make_pair(chain[l - 1], number));
-      if (!added && known->second.first != chain[l - 1]) {
-        throw usage_error("{}:{}: class '{}' has parent '{}' here but '{}' on line {}", source_,
-                          number, levels_[l].classes[chain[l]],
-                          levels_[l - 1].classes[chain[l - 1]],
-                          levels_[l - 1].classes[known->second.first], known->second.second);
-      }
-    }
-  }
-
-  std::string source_;
-  const ClassHierarchyOptions& options_;
-  std::size_t depth_ = 0;
-  std::size_t first_line_ = 0;
-  std::vector<ClassLevel> levels_;
-  std::vector<std::unordered_map<std::string, int64_t>> index_;
-  std::vector<std::vector<int64_t>> chains_;
-  std::unordered_map<int64_t, std::size_t> finest_line_;
-  // Per level: class -> (parent index, line where it was first given).
-  std::vector<std::unordered_map<int64_t, std::pair<int64_t, std::size_t>>> parent_line_;
-};
+// One line of a hierarchy file, finest label first, as a chain most general first.
+std::vector<std::string> line_chain(std::string_view line) {
+  std::vector<std::string_view> fields = split_commas(line);
+  return std::vector<std::string>(fields.rbegin(), fields.rend());
+}
 
 }  // namespace
 
 ClassHierarchy parse_class_hierarchy(std::string_view text, const std::string& source,
                                      const ClassHierarchyOptions& options) {
-  HierarchyLines lines(source, options);
+  ClassHierarchyBuilder builder(source, options);
   std::size_t number = 0;
   std::size_t start = 0;
   while (start < text.size()) {
     std::size_t end = text.find('\n', start);
     if (end == std::string_view::npos) end = text.size();
-    lines.add(text.substr(start, end - start), ++number);
+    const std::string_view line = text.substr(start, end - start);
+    ++number;
+    if (!trim(line).empty()) builder.add_chain(line_chain(line), number);
     start = end + 1;
   }
-  return std::move(lines).build();
+  return std::move(builder).build();
 }
 
 ClassHierarchy read_class_hierarchy(const std::filesystem::path& file,
                                     const ClassHierarchyOptions& options) {
-  HierarchyLines lines(file.string(), options);
+  ClassHierarchyBuilder builder(file.string(), options);
   LineReader reader(file);
   std::string line;
-  while (reader.next(line)) lines.add(line, reader.line_number());
-  return std::move(lines).build();
+  while (reader.next(line)) {
+    if (!trim(line).empty()) builder.add_chain(line_chain(line), reader.line_number());
+  }
+  return std::move(builder).build();
 }
 
 ClassHierarchy class_hierarchy_from_parents(std::vector<std::string> coarse,

@@ -92,6 +92,16 @@ enum class ClassOrder {
 };
 ClassOrder parse_class_order(const std::string& text);  // "file" or "sorted"
 
+// What a name used at two levels means (HGCLIP's files do this: Food-101's "pizza, pizza",
+// Fruits-360's "apricot, apricot, fruit", Caltech-101's "marine_life" and "plants", each a middle
+// class under one top class and a top class itself).
+enum class RepeatedNames {
+  PerLevel,  // one class per level, as the official code (the default: the official files
+             // need it); a name directly under itself is the usual case
+  Error,     // a label at two levels is an error naming both places (strict checking)
+};
+RepeatedNames parse_repeated_names(const std::string& text);  // "per_level" or "error"
+
 struct ClassHierarchyOptions {
   // HGCLIP's normalisation of names read from hierarchy files: lower-case (ASCII), trimmed,
   // '_' and '-' become spaces. Off: names are only trimmed.
@@ -100,8 +110,10 @@ struct ClassHierarchyOptions {
   // Level names, most general first; empty = "coarse", "fine" for two levels, else "level1"
   // (most general) .. "levelL".
   std::vector<std::string> level_names;
+  std::string repeated_names = "per_level";  // "per_level" or "error" (see RepeatedNames)
 
-  // Keys <section>.normalize_names, <section>.class_order, <section>.level_names.
+  // Keys <section>.normalize_names, <section>.class_order, <section>.level_names,
+  // <section>.repeated_names.
   void declare(ConfigSchema& schema, const std::string& section);
 };
 
@@ -112,7 +124,8 @@ std::string normalize_class_name(std::string_view name);
 // separated, most specific first, as HGCLIP's caltech101-hierarchy.txt or pets-hierarchy.txt);
 // blank lines are skipped. Every line must have as many labels as the first. Plain or gzip.
 // Errors name file:line: a line with a missing or empty label, a finest class listed twice, a
-// class given two different parents, and everything the ClassHierarchy constructor checks.
+// class given two different parents, names that close a cycle, a label at two levels under
+// RepeatedNames::Error, and everything the ClassHierarchy constructor checks.
 ClassHierarchy read_class_hierarchy(const std::filesystem::path& file,
                                     const ClassHierarchyOptions& options = {});
 // The same from text; source names it in errors.

@@ -198,6 +198,18 @@ PreprocessConfig PreprocessConfig::preset(const std::string& name) {
                     name);
 }
 
+PreprocessConfig PreprocessConfig::preset(const std::string& name, int image_size) {
+  if (image_size <= 0 || image_size > 1 << 16) {
+    throw usage_error("preprocessing preset {}: image size {} is not a pixel count", name,
+                      image_size);
+  }
+  PreprocessConfig config = preset(name);
+  config.shortest_edge = image_size;
+  config.resize_height = config.resize_width = image_size;
+  config.crop_height = config.crop_width = image_size;
+  return config;
+}
+
 std::vector<std::string> PreprocessConfig::preset_names() { return {"clip_hf", "hgclip_legacy"}; }
 
 int PreprocessConfig::output_height() const {

@@ -45,6 +45,9 @@ struct PreprocessConfig {
   // mean/std; ToTensor's float32 v / 255 equals HF's float32(float64(v) / 255) for every v).
   static PreprocessConfig preset(const std::string& name);
   static std::vector<std::string> preset_names();
+  // A preset for a model of another input size (the tiny test models, 336-pixel ViTs): the
+  // squash size, or the shortest edge and centre crop, set to image_size.
+  static PreprocessConfig preset(const std::string& name, int image_size);
 
   // The size of every preprocessed image, or 0 when it depends on the input image (neither a
   // crop nor a squash fixes it).
