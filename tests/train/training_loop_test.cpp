@@ -204,3 +204,30 @@ TEST_CASE("training loop: step bound, cadences, log and curve", "[train][loop]")
   const std::string svg = hc::test::read_bytes(dir / "loss.svg");
   CHECK_THAT(svg, Catch::Contains("<svg") && Catch::Contains("<polyline"));
 }
+
+TEST_CASE("training loop: loss scaling, overflow skips, autocast only on CUDA", "[train][loop]") {
+  auto parallel = one_process();
+  hc::TrainLoopOptions plain = loop_options();
+  hc::TrainLoopOptions scaled = loop_options();
+  scaled.loss_scale = 1024;  // a power of two: scaling and unscaling are exact
+  hc::test::TempDir a, b;
+  Regression by_plain("sgd"), by_scaled("sgd");
+  hc::run_training_loop(by_plain, plain, *parallel, paths_in(a));
+  hc::run_training_loop(by_scaled, scaled, *parallel, paths_in(b));
+  CHECK(torch::equal(by_plain.w(), by_scaled.w()));
+
+  hc::TrainLoopOptions overflowing = loop_options();
+  overflowing.loss_scale = 1e308;  // every gradient overflows to inf: no step is applied
+  hc::test::TempDir c;
+  Regression frozen("sgd");
+  const auto outcome = hc::run_training_loop(frozen, overflowing, *parallel, paths_in(c));
+  CHECK(outcome.skipped_steps == outcome.steps);
+  CHECK(torch::equal(frozen.w(), torch::zeros({4}, torch::kDouble)));
+
+  hc::TrainLoopOptions autocast = loop_options();
+  autocast.autocast = "bf16";
+  hc::test::TempDir d;
+  Regression cpu;
+  CHECK_THROWS_WITH(hc::run_training_loop(cpu, autocast, *parallel, paths_in(d)),
+                    Catch::Contains("CUDA"));
+}

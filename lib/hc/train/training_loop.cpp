@@ -15,6 +15,7 @@
 #include "hc/core/config.h"
 #include "hc/core/error.h"
 #include "hc/core/stop_signal.h"
+#include "hc/train/autocast.h"
 #include "hc/train/data_order.h"
 #include "hc/train/distributed.h"
 #include "hc/train/loss_curve.h"
@@ -50,6 +51,13 @@ void TrainLoopOptions::declare(ConfigSchema& schema) {
              "optimiser steps between validations (0: before and after training only)")
       .check_non_negative();
   schema.add("train.log_every", log_every, "steps between progress lines on stderr")
+      .check_positive();
+  schema.add("train.autocast", autocast,
+             "mixed precision on CUDA: none, bf16 or fp16 (weights and optimiser stay float32)")
+      .one_of({"none", "bf16", "fp16"});
+  schema.add("train.loss_scale", loss_scale,
+             "multiply the loss by this and divide the gradients back (fp16: e.g. 1024); steps "
+             "whose gradients overflow are skipped")
       .check_positive();
   schema.add("train.checkpoint_dir", checkpoint_dir,
              "checkpoint folder (model, training state, log) to resume from; default "
@@ -87,6 +95,7 @@ struct LoopRun {
   TrainLoopOutcome outcome;
   std::vector<std::size_t> order;  // the current epoch's
   int64_t order_epoch = -1;
+  AutocastMode autocast = AutocastMode::None;
 };
 
 const std::vector<std::size_t>& epoch_rows(LoopRun& run) {
@@ -174,7 +183,11 @@ LossTerms accumulate_step(LoopRun& run, const std::vector<std::vector<std::size_
   run.task.zero_grad();
   for (const auto& batch : batches) {
     const double weight = static_cast<double>(batch.size()) / static_cast<double>(share);
-    MicroBatchResult result = run.task.accumulate(batch, weight);
+    MicroBatchResult result;
+    {
+      AutocastScope autocast(run.autocast);
+      result = run.task.accumulate(batch, weight * run.options.loss_scale);
+    }
     data_s += result.data_s;
     if (terms.empty()) {
       for (auto& [name, value] : result.terms) terms.emplace_back(name, 0.0);
@@ -197,6 +210,20 @@ json step_record(const LoopRun& run, const LossTerms& terms, std::size_t rows, d
   return record;
 }
 
+// Divides the gradients by train.loss_scale; false when one is not finite (the step is then
+// skipped: an fp16 overflow). Without loss scaling every step is applied.
+bool unscale_gradients(LoopRun& run, const NamedParameters& parameters) {
+  if (run.options.loss_scale == 1) return true;
+  bool finite = true;
+  for (const auto& item : parameters) {
+    at::Tensor grad = item.value().grad();
+    if (!grad.defined()) continue;
+    grad.div_(run.options.loss_scale);
+    finite = finite && grad.isfinite().all().item<bool>();
+  }
+  return finite;
+}
+
 // One optimiser step over the next global batch.
 void train_step(LoopRun& run) {
   const Clock::time_point start = Clock::now();
@@ -213,11 +240,12 @@ void train_step(LoopRun& run) {
   run.outcome.communication_s += seconds_since(exchange);
 
   const Clock::time_point update = Clock::now();
+  const bool applied = unscale_gradients(run, parameters);
   const double norm =
-      run.options.clip_grad_norm > 0
+      applied && run.options.clip_grad_norm > 0
           ? torch::nn::utils::clip_grad_norm_(parameters.values(), run.options.clip_grad_norm)
           : gradient_norm(parameters);
-  run.task.optimizer().step();
+  if (applied) run.task.optimizer().step();
   run.outcome.optimizer_s += seconds_since(update);
   run.outcome.forward_backward_s += forward_backward_s - data_s;
   run.outcome.data_s += data_s;
@@ -230,6 +258,12 @@ void train_step(LoopRun& run) {
     run.state.epoch_position = 0;
   }
   json record = step_record(run, terms, rows, norm, seconds_since(start));
+  if (!applied) {
+    record["skipped"] = true;
+    ++run.outcome.skipped_steps;
+    spdlog::warn("step {}: the gradients overflowed at train.loss_scale {}; the step was skipped",
+                 run.state.global_step, run.options.loss_scale);
+  }
   if (run.parallel.is_main() && run.state.global_step % run.options.log_every == 0) {
     spdlog::info("step {} (epoch {}): loss {:.6f}, grad norm {:.4g}, {:.2f} s", record["step"].get<int64_t>(),
                  record["epoch"].get<int64_t>(), terms.empty() ? NAN : terms.front().second, norm,
@@ -271,6 +305,10 @@ TrainLoopOutcome run_training_loop(TrainingTask& task, const TrainLoopOptions& o
   if (task.examples() == 0) throw runtime_error("training: no examples");
   LoopRun run{task, options, parallel, paths, {}, {}, {}, {}, -1};
   run.state.order_seed = static_cast<uint64_t>(options.seed);
+  const NamedParameters trained = task.trained_parameters();
+  run.autocast = parse_autocast(options.autocast, trained.is_empty()
+                                                      ? c10::Device(c10::kCPU)
+                                                      : trained.front().value().device());
   if (!options.resume.empty()) resume(run);
   parallel.broadcast(task.trained_parameters().values());
   install_stop_signals();

@@ -40,12 +40,15 @@ struct TrainLoopOptions {
   int64_t checkpoint_every = 0; // steps between checkpoints (0: only on a stop signal)
   int64_t validate_every = 0;   // steps between validations (0: before and after only)
   int64_t log_every = 10;       // steps between progress lines on stderr
+  std::string autocast = "none";  // none, bf16, fp16: mixed precision on CUDA (autocast.h)
+  double loss_scale = 1;         // the loss is multiplied by this, the gradients divided back;
+                                 // a step whose gradients overflow is skipped (fp16)
   std::filesystem::path checkpoint_dir;  // where checkpoints go ("": the run folder's checkpoint/)
   std::filesystem::path resume;          // a checkpoint folder to continue from
 
   // Keys train.epochs, .batch_size, .accumulation, .max_steps, .seed, .shuffle,
-  // .clip_grad_norm, .checkpoint_every, .validate_every, .log_every, .checkpoint_dir, .resume
-  // (flags --epochs, --max-steps, --seed, --checkpoint-dir, --resume).
+  // .clip_grad_norm, .checkpoint_every, .validate_every, .log_every, .autocast, .loss_scale,
+  // .checkpoint_dir, .resume (flags --epochs, --max-steps, --seed, --checkpoint-dir, --resume).
   void declare(ConfigSchema& schema);
 };
 
@@ -88,6 +91,7 @@ struct TrainLoopPaths {
 struct TrainLoopOutcome {
   int64_t steps = 0;            // optimiser steps taken in all (resumed runs included)
   int64_t steps_this_run = 0;
+  int64_t skipped_steps = 0;    // steps whose gradients overflowed (loss_scale), not applied
   int64_t resumed_from = -1;    // the step the run resumed from, -1 when it started fresh
   nlohmann::ordered_json validation = nlohmann::ordered_json::array();  // {step, metrics...}
   double train_s = 0;
