@@ -4,6 +4,7 @@
 #include "catch_torch.h"
 
 #include <csignal>
+#include <limits>
 #include <filesystem>
 #include <memory>
 
@@ -217,7 +218,7 @@ TEST_CASE("training loop: loss scaling, overflow skips, autocast only on CUDA", 
   CHECK(torch::equal(by_plain.w(), by_scaled.w()));
 
   hc::TrainLoopOptions overflowing = loop_options();
-  overflowing.loss_scale = 1e308;  // every gradient overflows to inf: no step is applied
+  overflowing.loss_scale = std::numeric_limits<double>::infinity();  // every step overflows
   hc::test::TempDir c;
   Regression frozen("sgd");
   const auto outcome = hc::run_training_loop(frozen, overflowing, *parallel, paths_in(c));
