@@ -8,6 +8,7 @@
 
 #include <ATen/ATen.h>
 #include <fmt/format.h>
+#include <torch/types.h>  // clip_grad.h uses torch::Tensor without including it (libtorch 1.13)
 #include <torch/nn/utils/clip_grad.h>
 #include <torch/optim/optimizer.h>
 #include <torch/ordered_dict.h>
