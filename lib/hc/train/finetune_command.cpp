@@ -21,6 +21,7 @@
 #include "hc/train/distributed.h"
 #include "hc/train/padded_tokens.h"
 #include "hc/train/re_finetune_task.h"
+#include "hc/train/step_log.h"
 
 namespace hc {
 namespace fs = std::filesystem;
