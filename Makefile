@@ -90,5 +90,39 @@ breeds: configure
 	    || exit $$?; \
 	done
 
+# RE fine-tuning (docs/hc-finetune.md): make finetune MODEL=<folder|weights|hub id> DATA=<train
+# CSV>; the official settings (configs/finetune/official.yaml), CONFIG=... layers an ablation.
+# One run per model under runs/finetune/<model>/: result.json, model/, loss.jsonl, loss.svg.
+.PHONY: finetune finetune-demo table3
+finetune: MODEL ?= openai/clip-vit-base-patch32
+finetune: DATA ?= data/downloads/hierarcaps/hierarcaps_train.csv.gz
+finetune: RUN ?= runs/finetune/$(subst /,--,$(patsubst /%,%,$(patsubst %/,%,$(MODEL))))
+finetune: configure
+	cmake --build $(BUILD) -j $(JOBS) --target hc-finetune
+	$(BUILD)/bin/hc-finetune --config configs/finetune/official.yaml \
+	  $(if $(CONFIG),--config $(CONFIG),) --model $(MODEL) --data $(DATA) \
+	  --out $(RUN)/model --checkpoint-dir $(RUN)/checkpoint --output $(RUN)/result.json \
+	  $(if $(wildcard $(RUN)/checkpoint/training_state.json),--resume $(RUN)/checkpoint,)
+
+# Learning on the CPU, offline: a random ViT-B/32-shaped model fine-tuned for STEPS steps on the
+# HierarCaps expanded set minus the test images, d_corr before and after beside the baselines.
+finetune-demo: STEPS ?= 60
+finetune-demo: configure
+	cmake --build $(BUILD) -j $(JOBS) --target hc-cli hc-retrieve hc-finetune
+	bash scripts/finetune-demo.sh $(BUILD) $(SHARED) $(STEPS)
+
+# The paper's ablation grid (supplementary Table 3, EC margins of Table 5): one fine-tuning and
+# one HierarCaps evaluation per configs/finetune/ ablation, skip-existing, merged into
+# runs/table3/table3.md with the paper's values beside. MAX_STEPS bounds each run (0: full).
+table3: MODEL ?= openai/clip-vit-base-patch32
+table3: DATA ?= data/downloads/hierarcaps/hierarcaps_train.csv.gz
+table3: HIERARCAPS ?= $(if $(wildcard $(SHARED)/data/hierarcaps/hierarcaps_test.csv),$(SHARED)/data/hierarcaps,data/downloads/hierarcaps)
+table3: MAX_STEPS ?= 0
+table3: configure
+	cmake --build $(BUILD) -j $(JOBS) --target hc-retrieve hc-finetune
+	python3 scripts/table3.py --build $(BUILD) --model $(MODEL) --data $(DATA) \
+	  --test-csv $(HIERARCAPS)/hierarcaps_test.csv --images $(HIERARCAPS)/test_imgs \
+	  --exclude $(HIERARCAPS)/hierarcaps_test.csv --max-steps $(MAX_STEPS)
+
 clean:
 	rm -rf $(BUILD) $(BUILD)-asan

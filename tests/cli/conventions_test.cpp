@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "fake_hub.h"
+#include "generated_hierarchies.h"
 #include "hc/core/version.h"
 #include "test_support.h"
 
@@ -97,6 +98,15 @@ std::vector<ToolCase> tools() {
                    true, false, [](const TempDir& dir, const std::string& output) {
                      return "--arch tiny --out " + quoted(dir / "model") + " --vocab " +
                             quoted(shared_path("data/clip-tokenizer")) + " -o " + output;
+                   }});
+  cases.push_back({"hc-finetune", hc::test::binary("hc-finetune"), "train.batch_size", true, false,
+                   [](const TempDir& dir, const std::string& output) {
+                     hc::test::write_generated_hierarchies(dir / "train.csv", 4);
+                     return "--model " + quoted(tiny_model()) + " --data " +
+                            quoted(dir / "train.csv") + " --max-steps 1 --out " +
+                            quoted(dir / "model") + " --checkpoint-dir " +
+                            quoted(dir / "checkpoint") + " --set train.log_dir=" +
+                            quoted(dir / "logs") + " -o " + output;
                    }});
   cases.push_back({"hc inspect", hc::test::binary("hc") + " inspect", "inspect.model", false,
                    false, [](const TempDir&, const std::string& output) {

@@ -148,7 +148,7 @@ TEST_CASE("AdamW: libtorch performs torch 1.13's _single_tensor_adamw operations
 TEST_CASE("ReTrainer: trains the text tower and projection, leaves the rest and the copy alone",
           "[train]") {
   hc::ReTrainerOptions options;
-  options.learning_rate = 1e-3;
+  options.optimizer.learning_rate = 1e-3;
   hc::ClipModel original = tiny_model(1);
   hc::ReTrainer trainer(tiny_model(1), original, tokenizer(), tokenizer().eos_id(), options);
   REQUIRE_FALSE(trainer.trained_parameter_names().empty());
@@ -195,7 +195,7 @@ TEST_CASE("ReTrainer: what it refuses", "[train]") {
   half->to(torch::kBFloat16);
   CHECK_THROWS_WITH(hc::ReTrainer(half, tiny_model(1), tokenizer(), 0, options),
                     Catch::Contains("fp32"));
-  options.betas = {0.9};
+  options.optimizer.betas = {0.9};
   CHECK_THROWS_AS(hc::ReTrainer(tiny_model(1), tiny_model(1), tokenizer(), 0, options), hc::Error);
 
   // Without the pullback term no original model is needed.

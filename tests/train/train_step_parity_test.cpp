@@ -68,11 +68,11 @@ struct StepFixture {
     const auto& args = expected.at("official_args");
     const auto& adam = expected.at("optimizer").at("defaults");
     hc::ReTrainerOptions o;
-    o.learning_rate = args.at("learning_rate").get<double>();
-    o.betas = adam.at("betas").get<std::vector<double>>();
-    o.eps = adam.at("eps").get<double>();
-    o.weight_decay = adam.at("weight_decay").get<double>();
-    REQUIRE(adam.at("lr").get<double>() == o.learning_rate);
+    o.optimizer.learning_rate = args.at("learning_rate").get<double>();
+    o.optimizer.betas = adam.at("betas").get<std::vector<double>>();
+    o.optimizer.eps = adam.at("eps").get<double>();
+    o.optimizer.weight_decay = adam.at("weight_decay").get<double>();
+    REQUIRE(adam.at("lr").get<double>() == o.optimizer.learning_rate);
     REQUIRE_FALSE(adam.at("amsgrad").get<bool>());
     o.max_length = args.at("max_length").get<int>();
     o.loss.lambda_p = args.at("lambda_p").get<double>();
@@ -105,8 +105,8 @@ TensorMap snapshot(hc::ClipModel& model) {
 Run run_fixture(const StepFixture& f, Mistake mistake) {
   hc::ReTrainerOptions options = f.options();
   if (mistake == Mistake::RootDetached) options.root_gradient = false;
-  if (mistake == Mistake::NoWeightDecay) options.weight_decay = 0;
-  if (mistake == Mistake::AdamEps) options.eps = 1e-6;
+  if (mistake == Mistake::NoWeightDecay) options.optimizer.weight_decay = 0;
+  if (mistake == Mistake::AdamEps) options.optimizer.eps = 1e-6;
 
   const torch::Device cpu(torch::kCPU);
   auto tokenizer = hc::ClipTokenizer::load(f.model_dir());
@@ -331,7 +331,7 @@ TEST_CASE("train step: the fixture's model, data and parameter lists", "[train][
 
   // The weight-decay factor is 1 - lr * wd rounded to float32.
   const hc::ReTrainerOptions o = f.options();
-  CHECK(static_cast<float>(1 - o.learning_rate * o.weight_decay) ==
+  CHECK(static_cast<float>(1 - o.optimizer.learning_rate * o.optimizer.weight_decay) ==
         f.expected.at("weight_decay_factor_float32").get<float>());
 
   // The trained and frozen tensors are train.py's.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <unordered_set>
 
 #include <fmt/format.h>
 
@@ -67,6 +68,41 @@ HierarCapsTrainSet load_hierarcaps_train(const std::filesystem::path& csv) {
   }
   if (set.rows.empty()) throw runtime_error("{}: no rows", csv.string());
   return set;
+}
+
+std::string image_key(std::string_view url) {
+  url = url.substr(0, url.find_first_of("?#"));
+  const std::size_t slash = url.find_last_of("/\\");
+  return std::string(slash == std::string_view::npos ? url : url.substr(slash + 1));
+}
+
+std::size_t exclude_images(HierarCapsTrainSet& set, const std::filesystem::path& other_csv) {
+  CsvReader reader(other_csv);
+  const std::optional<std::size_t> url_column = reader.find_column("image_url");
+  if (!url_column) {
+    throw runtime_error("{}: no 'image_url' column: expected the images to exclude from {}",
+                        other_csv.string(), set.source.string());
+  }
+  std::unordered_set<std::string> excluded;
+  CsvRow record;
+  while (reader.next(record)) {
+    const std::string key = image_key(record[*url_column]);
+    if (!key.empty()) excluded.insert(key);
+  }
+  const std::size_t before = set.rows.size();
+  for (const HierarCapsTrainRow& row : set.rows) {
+    if (row.image_url.empty()) {
+      throw runtime_error("{}: line {}: no image_url, so rows cannot be matched against the "
+                          "images of {}",
+                          set.source.string(), row.line, other_csv.string());
+    }
+  }
+  set.rows.erase(std::remove_if(set.rows.begin(), set.rows.end(),
+                                [&](const HierarCapsTrainRow& row) {
+                                  return excluded.count(image_key(row.image_url)) > 0;
+                                }),
+                 set.rows.end());
+  return before - set.rows.size();
 }
 
 }  // namespace hc

@@ -40,4 +40,15 @@ HierarCapsChain split_train_chain(std::string_view joined, std::string_view wher
 // chains and a file without rows are hc::Errors naming the file, line and row.
 HierarCapsTrainSet load_hierarcaps_train(const std::filesystem::path& csv);
 
+// What identifies an image across CSVs: the file name at the end of an image URL or path
+// (".../val2014/COCO_val2014_000000179765.jpg" -> "COCO_val2014_000000179765.jpg"), so that the
+// same image matches whatever host or folder the CSVs name it under. "" for an empty url.
+std::string image_key(std::string_view url);
+
+// Drops the rows of `set` whose image (image_key of image_url) is also the image of a row of
+// `other_csv` (any CSV with an `image_url` column, e.g. the HierarCaps test set): no test image
+// leaks into training. Returns how many rows were dropped. A set without image_url values, or
+// another CSV without an image_url column, is an hc::Error naming the file.
+std::size_t exclude_images(HierarCapsTrainSet& set, const std::filesystem::path& other_csv);
+
 }  // namespace hc

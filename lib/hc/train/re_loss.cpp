@@ -60,6 +60,21 @@ void mine_hardest(ReLoss& out, bool negatives) {
   }
 }
 
+// The entailment-cone margin loss (ReLossOptions::objective "ec") from the exterior angles in
+// out.P and out.N; x [tiers, items, D] are the cones' apexes.
+void cone_margin_loss(ReLoss& out, const at::Tensor& x, const at::Tensor& r,
+                      const ReLossOptions& options) {
+  const at::Tensor distance = (x - r).norm(2, {-1});
+  const at::Tensor psi = at::asin((options.ec_aperture / distance).clamp_max(1.0));
+  out.entailment = at::relu(options.ec_margin + out.P - psi).mean();
+  if (options.negatives) {
+    out.entailment = out.entailment + at::relu(options.ec_margin - (-out.N - psi)).mean();
+    out.hard_j = out.N.reshape({-1}).argmax();
+  }
+  out.hard_i = out.P.reshape({-1}).argmax();
+  out.mining = at::zeros({}, out.P.options());
+}
+
 }  // namespace
 
 ExteriorAngleRule parse_exterior_angle_rule(const std::string& name) {
@@ -91,6 +106,13 @@ void ReLossOptions::declare(ConfigSchema& schema, const std::string& section) {
   schema.add(section + ".exterior_angle", exterior_angle,
              "guarded (degenerate pairs pi/2, no NaN) or official (unguarded, NaN on them)")
       .one_of({"guarded", "official"});
+  schema.add(section + ".objective", objective,
+             "re (Radial Embeddings) or ec (entailment-cone margin loss, the paper's baseline)")
+      .one_of({"re", "ec"});
+  schema.add(section + ".ec_margin", ec_margin, "objective ec: the margin m").check_non_negative();
+  schema.add(section + ".ec_aperture", ec_aperture,
+             "objective ec: K of the half-aperture arcsin(K / ||x - r||)")
+      .check_positive();
 }
 
 void ReLossOptions::validate() const {
@@ -113,6 +135,13 @@ void ReLossOptions::validate() const {
                       levels.size() - 1, fmt::join(levels, ", "));
   }
   parse_exterior_angle_rule(exterior_angle);
+  if (objective != "re" && objective != "ec") {
+    throw usage_error("loss.objective '{}': expected re or ec", objective);
+  }
+  if (ec_margin < 0 || !(ec_aperture > 0)) {
+    throw usage_error("loss.ec_margin {} / loss.ec_aperture {}: expected m >= 0 and K > 0",
+                      ec_margin, ec_aperture);
+  }
 }
 
 int64_t ReLossOptions::groups() const {
@@ -141,8 +170,14 @@ ReLoss re_loss(const at::Tensor& text, const at::Tensor& original, const at::Ten
   ReLoss out;
   out.P = at::stack(p);
   out.N = options.negatives ? at::stack(n) : at::zeros_like(out.P);
-  out.entailment = out.P.mean() + out.N.mean();
-  mine_hardest(out, options.negatives);
+  if (options.objective == "ec") {
+    std::vector<at::Tensor> x;
+    for (int64_t t = 0; t < options.tiers; ++t) x.push_back(group(t));
+    cone_margin_loss(out, at::stack(x), r, options);
+  } else {
+    out.entailment = out.P.mean() + out.N.mean();
+    mine_hardest(out, options.negatives);
+  }
 
   if (original.defined()) {
     at::Tensor o = to_geometry_compute_type(original, "re_loss: original").detach();

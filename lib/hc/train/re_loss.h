@@ -50,9 +50,18 @@ struct ReLossOptions {
   // L_m = (P + N)[i] = P[i] alone (there is no hardest negative to mine).
   bool negatives = true;
   std::string exterior_angle = "guarded";  // "guarded" or "official", see ExteriorAngleRule
+  // "re" (the Radial Embedding loss above) or "ec": the entailment-cone margin loss of the
+  // paper's baseline (METHOD.md section 1), in place of L_e and L_m:
+  //   psi(x) = arcsin(min(1, K / ||x - r||))   half-aperture of the cone at x
+  //   L_e = mean_t,k max(0, m + Xi(x, y) - psi(x)) + mean_t,k max(0, m - (Xi(x, y') - psi(x)))
+  //   L_m = 0 (no hard mining); P and N hold Xi(x, y) and -Xi(x, y') as with "re".
+  std::string objective = "re";
+  double ec_margin = 0.1;    // m
+  double ec_aperture = 0.1;  // K
 
   // Keys <section>.lambda_p, .lambda_e, .lambda_m, .tiers, .levels, .negatives,
-  // .exterior_angle, with their checks (also the ones across keys).
+  // .exterior_angle, .objective, .ec_margin, .ec_aperture, with their checks (also the ones
+  // across keys).
   void declare(ConfigSchema& schema, const std::string& section = "loss");
   // The same checks for options built in code: a usage hc::Error naming the key.
   void validate() const;

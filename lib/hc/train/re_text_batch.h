@@ -21,5 +21,9 @@ struct ReTextBatch {
 // Rows [begin, end) of rows. An empty or out-of-range range is an hc::Error.
 ReTextBatch re_text_batch(const std::vector<HierarCapsTrainRow>& rows, std::size_t begin,
                           std::size_t end, const ReLossOptions& loss);
+// The rows at `indices`, in that order (a shuffled epoch's batch). An empty list or an index out
+// of range is an hc::Error.
+ReTextBatch re_text_batch(const std::vector<HierarCapsTrainRow>& rows,
+                          const std::vector<std::size_t>& indices, const ReLossOptions& loss);
 
 }  // namespace hc

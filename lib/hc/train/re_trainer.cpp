@@ -2,7 +2,8 @@
 
 #include <utility>
 
-#include <torch/optim/adamw.h>
+#include <torch/optim/optimizer.h>
+#include <torch/ordered_dict.h>
 #include <torch/utils.h>
 
 #include "hc/core/config.h"
@@ -13,21 +14,14 @@
 
 namespace hc {
 
+inline constexpr const char* kLearnedRootName = "root";
+
 bool is_re_trained_parameter(const std::string& name) {
   return name.rfind("text_model.", 0) == 0 || name == "text_projection.weight";
 }
 
 void ReTrainerOptions::declare(ConfigSchema& schema) {
-  schema.add("optimizer.lr", learning_rate, "AdamW learning rate (train.py's default 1e-7)")
-      .check_positive();
-  schema.add("optimizer.betas", betas, "AdamW betas [beta1, beta2]")
-      .check_range(0, 1)
-      .check([](const std::vector<double>& b) { return b.size() == 2 && b[0] < 1 && b[1] < 1; },
-             "two numbers in [0, 1)");
-  schema.add("optimizer.eps", eps, "AdamW epsilon").check_positive();
-  schema.add("optimizer.weight_decay", weight_decay,
-             "AdamW decoupled weight decay, on every trained tensor")
-      .check_non_negative();
+  optimizer.declare(schema, "optimizer");
   schema.add("train.max_length", max_length, "texts are cut to this many token ids (with ends)")
       .check_range(2, 1 << 20);
   schema.add("train.root_gradient", root_gradient,
@@ -36,16 +30,12 @@ void ReTrainerOptions::declare(ConfigSchema& schema) {
 }
 
 void ReTrainerOptions::validate() const {
-  if (!(learning_rate > 0) || !(eps > 0) || weight_decay < 0) {
-    throw usage_error("optimizer: lr {}, eps {}, weight_decay {}: expected lr > 0, eps > 0, "
-                      "weight_decay >= 0",
-                      learning_rate, eps, weight_decay);
-  }
-  if (betas.size() != 2 || betas[0] < 0 || betas[0] >= 1 || betas[1] < 0 || betas[1] >= 1) {
-    throw usage_error("optimizer.betas: expected two numbers in [0, 1)");
-  }
+  optimizer.validate();
   if (max_length < 2) {
     throw usage_error("train.max_length {}: expected at least 2", max_length);
+  }
+  if (root != TrainedRoot::Model && (!root_value.defined() || root_value.dim() != 1)) {
+    throw runtime_error("ReTrainer: a fixed or learned root needs its vector [D]");
   }
   loss.validate();
 }
@@ -57,7 +47,9 @@ struct ReTrainer::State {
   int32_t pad_id;
   ReTrainerOptions options;
   std::vector<std::string> trained_names;
-  std::unique_ptr<torch::optim::AdamW> optimizer;
+  NamedParameters trained;
+  at::Tensor root;  // Fixed / Learned: the vector (Learned: the trained leaf)
+  std::unique_ptr<torch::optim::Optimizer> optimizer;
   int64_t steps = 0;
 
   State(ClipModel m, ClipModel o, ClipTokenizer t, int32_t pad, ReTrainerOptions opts)
@@ -70,6 +62,18 @@ struct ReTrainer::State {
     return official_unit_rows(
         which->encode_text(tokens.input_ids.to(device), tokens.attention_mask.to(device))
             .text_embeds);
+  }
+
+  at::Tensor loss_root() const {
+    if (options.root == TrainedRoot::Model) {
+      const PaddedTokens empty = pad_to_longest(tokenizer, {""}, options.max_length, pad_id);
+      at::Tensor r = embed(model, empty)[0];
+      return options.root_gradient ? r : r.detach();
+    }
+    // A fixed or learned vector, unit length as every other root (hc::load_root normalises a
+    // saved one the same way); the origin stays the origin.
+    const at::Tensor norm = root.norm();
+    return at::where(norm > 0, root / norm.clamp_min(1e-30), root);
   }
 };
 
@@ -107,36 +111,40 @@ ReTrainer::ReTrainer(ClipModel model, ClipModel original, ClipTokenizer tokenize
                                    pad_id, std::move(options));
   State& s = *state_;
   s.model->train();
-  std::vector<at::Tensor> trained;
+  const bool learn_root = s.options.root == TrainedRoot::Learned;
   for (auto& item : s.model->named_parameters()) {
-    const bool train = is_re_trained_parameter(item.key());
+    const bool train = !learn_root && is_re_trained_parameter(item.key());
     item.value().set_requires_grad(train);
     if (!train) continue;
     s.trained_names.push_back(item.key());
-    trained.push_back(item.value());
+    s.trained.insert(item.key(), item.value());
   }
-  const ReTrainerOptions& o = s.options;
-  s.optimizer = std::make_unique<torch::optim::AdamW>(
-      trained, torch::optim::AdamWOptions(o.learning_rate)
-                   .betas({o.betas[0], o.betas[1]})
-                   .eps(o.eps)
-                   .weight_decay(o.weight_decay)
-                   .amsgrad(false));
+  if (s.options.root != TrainedRoot::Model) {
+    s.root = s.options.root_value.detach()
+                 .to(s.model->device(), s.model->dtype())
+                 .clone()
+                 .set_requires_grad(learn_root);
+    s.options.root_value = at::Tensor();
+  }
+  if (learn_root) {
+    s.trained_names.push_back(kLearnedRootName);
+    s.trained.insert(kLearnedRootName, s.root);
+  }
+  s.optimizer = make_optimizer(s.options.optimizer, s.trained);
 }
 
 ReTrainer::~ReTrainer() = default;
 ReTrainer::ReTrainer(ReTrainer&&) noexcept = default;
 ReTrainer& ReTrainer::operator=(ReTrainer&&) noexcept = default;
 
-ReStep ReTrainer::compute_gradients(const ReTextBatch& batch) {
+void ReTrainer::zero_grad() { state_->optimizer->zero_grad(); }
+
+ReStep ReTrainer::accumulate(const ReTextBatch& batch, double scale) {
   State& s = *state_;
-  s.optimizer->zero_grad();
-  const PaddedTokens empty = pad_to_longest(s.tokenizer, {""}, s.options.max_length, s.pad_id);
   const PaddedTokens tokens =
       pad_to_longest(s.tokenizer, batch.texts, s.options.max_length, s.pad_id);
 
-  at::Tensor root = s.embed(s.model, empty)[0];
-  if (!s.options.root_gradient) root = root.detach();
+  at::Tensor root = s.loss_root();
   at::Tensor text = s.embed(s.model, tokens);
   at::Tensor original;
   if (s.options.loss.lambda_p != 0) {
@@ -144,7 +152,7 @@ ReStep ReTrainer::compute_gradients(const ReTextBatch& batch) {
     original = s.embed(s.original, tokens);
   }
   ReLoss loss = re_loss(text, original, root, s.options.loss);
-  loss.total.backward();
+  if (loss.total.requires_grad()) (scale == 1.0 ? loss.total : loss.total * scale).backward();
 
   ReStep out;
   out.step = s.steps + 1;
@@ -159,6 +167,11 @@ ReStep ReTrainer::compute_gradients(const ReTextBatch& batch) {
   out.text = text.detach();
   out.original = original;
   return out;
+}
+
+ReStep ReTrainer::compute_gradients(const ReTextBatch& batch) {
+  zero_grad();
+  return accumulate(batch, 1.0);
 }
 
 void ReTrainer::apply_update() {
@@ -176,10 +189,21 @@ const std::vector<std::string>& ReTrainer::trained_parameter_names() const {
   return state_->trained_names;
 }
 
+NamedParameters ReTrainer::trained_parameters() const { return state_->trained; }
+
+at::Tensor ReTrainer::current_root() {
+  torch::NoGradGuard no_grad;
+  return state_->loss_root().detach();
+}
+
 ClipModel& ReTrainer::model() { return state_->model; }
 
-torch::optim::AdamW& ReTrainer::optimizer() { return *state_->optimizer; }
+const ReTrainerOptions& ReTrainer::options() const { return state_->options; }
+
+torch::optim::Optimizer& ReTrainer::optimizer() { return *state_->optimizer; }
 
 int64_t ReTrainer::steps_taken() const { return state_->steps; }
+
+void ReTrainer::set_steps_taken(int64_t steps) { state_->steps = steps; }
 
 }  // namespace hc

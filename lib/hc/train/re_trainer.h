@@ -19,11 +19,8 @@
 #include <ATen/core/Tensor.h>
 
 #include "hc/model/clip_model.h"
+#include "hc/train/optimizer_options.h"
 #include "hc/train/re_loss.h"
-
-namespace torch::optim {
-class AdamW;
-}
 
 namespace hc {
 
@@ -31,20 +28,26 @@ class ClipTokenizer;
 class ConfigSchema;
 struct ReTextBatch;
 
+// Where the root of the loss comes from.
+enum class TrainedRoot {
+  Model,    // the model's embedding of "" every step (official); its gradient reaches the model
+  Fixed,    // a given vector (origin, training-set mean, the original "" embedding), normalised
+  Learned,  // a free vector trained alone, initialised at a given value; the model is frozen
+};
+
 struct ReTrainerOptions {
   // torch.optim.AdamW, PyTorch's defaults; lr is train.py's default.
-  double learning_rate = 1e-7;
-  std::vector<double> betas{0.9, 0.999};
-  double eps = 1e-8;
-  double weight_decay = 0.01;  // decoupled: p *= 1 - lr * weight_decay, on every trained tensor
-  int max_length = 77;         // texts are cut to this many ids, start and end included
+  OptimizerOptions optimizer{1e-7};
+  int max_length = 77;  // texts are cut to this many ids, start and end included
   // false detaches the root (still recomputed every step): no gradient reaches the text tower
   // through it. The official code lets it flow.
   bool root_gradient = true;
+  TrainedRoot root = TrainedRoot::Model;
+  at::Tensor root_value;  // Fixed: the root; Learned: its initial value ([D], any dtype)
   ReLossOptions loss;
 
-  // Keys optimizer.lr, optimizer.betas, optimizer.eps, optimizer.weight_decay,
-  // train.max_length, train.root_gradient and the loss.* keys of ReLossOptions.
+  // Keys optimizer.* (OptimizerOptions), train.max_length, train.root_gradient and the loss.*
+  // keys of ReLossOptions.
   void declare(ConfigSchema& schema);
   void validate() const;  // the same checks for options built in code (usage hc::Error)
 };
@@ -64,7 +67,8 @@ struct ReStep {
 class ReTrainer {
  public:
   // model: the model to train, float32 or float64 (an hc::Error otherwise); switched to train
-  // mode, its trained tensors set to require gradients and the rest not. original: the frozen
+  // mode, its trained tensors set to require gradients and the rest not (none with
+  // TrainedRoot::Learned). original: the frozen
   // copy for the pullback term (eval mode, no gradients), on model's device; may be null when
   // loss.lambda_p is 0. pad_id: the checkpoint's pad token (checkpoint_pad_id).
   ReTrainer(ClipModel model, ClipModel original, ClipTokenizer tokenizer, int32_t pad_id,
@@ -75,17 +79,28 @@ class ReTrainer {
 
   // Steps 1-4: zero_grad, forward, loss, backward. The gradients stay on the parameters.
   ReStep compute_gradients(const ReTextBatch& batch);
+  // Gradient accumulation: zero_grad once, then accumulate(batch, scale) for each micro-batch
+  // adds the gradients of scale * loss (the returned losses are unscaled).
+  void zero_grad();
+  ReStep accumulate(const ReTextBatch& batch, double scale);
   // Step 5: the AdamW update from the current gradients.
   void apply_update();
   // compute_gradients then apply_update.
   ReStep step(const ReTextBatch& batch);
 
-  // HF names of the trained tensors, in the model's parameter order.
+  // HF names of the trained tensors, in the model's parameter order ("root" alone with
+  // TrainedRoot::Learned).
   const std::vector<std::string>& trained_parameter_names() const;
+  // name -> tensor of what the optimiser updates (the learned root as "root").
+  NamedParameters trained_parameters() const;
+  // The root the loss uses now, unit length, detached.
+  at::Tensor current_root();
   ClipModel& model();
+  const ReTrainerOptions& options() const;
   // For saving and restoring its state (moments and step counts).
-  torch::optim::AdamW& optimizer();
+  torch::optim::Optimizer& optimizer();
   int64_t steps_taken() const;
+  void set_steps_taken(int64_t steps);  // after restoring a saved optimiser state
 
  private:
   struct State;

@@ -1,0 +1,218 @@
+// hc-finetune end to end on the tiny fixture model and generated hierarchies: it learns (the RE
+// loss falls and held-out d_corr rises), a run killed by SIGTERM mid-epoch resumes to the same
+// weights as one that was never stopped, every shipped ablation config runs, the output is a
+// checkpoint the other tools load, and bad inputs are clean errors.
+#include "catch_torch.h"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <thread>
+
+#include "../model/model_test_util.h"
+#include "generated_hierarchies.h"
+#include "hc/geometry/root.h"
+#include "hc/model/checkpoint.h"
+#include "hc/train/step_log.h"
+#include "test_paths.h"
+#include "test_support.h"
+
+namespace {
+namespace fs = std::filesystem;
+using Catch::Matchers::Contains;
+using hc::test::quoted;
+using hc::test::TempDir;
+using nlohmann::json;
+
+fs::path tiny_model() { return hc::test::shared_path("fixtures/model/tiny-quickgelu"); }
+fs::path config(const std::string& name) {
+  return fs::path(HC_TEST_SOURCE_DIR) / "configs" / "finetune" / (name + ".yaml");
+}
+
+// hc-finetune on the tiny model with the official config; `args` adds or overrides.
+hc::test::CommandResult finetune(const TempDir& dir, const std::string& args) {
+  return hc::test::run_command(
+      "env -u HC_VOCAB OMP_WAIT_POLICY=PASSIVE HC_CACHE_DIR=" + quoted(dir / "cache") + " " +
+      hc::test::binary("hc-finetune") + " --config " + quoted(config("official")) + " --model " +
+      quoted(tiny_model()) + " --threads 2 " + args);
+}
+
+json read_json(const fs::path& path) { return json::parse(hc::test::read_bytes(path)); }
+
+double mean_total(const std::vector<std::pair<int64_t, double>>& series, std::size_t begin,
+                  std::size_t end) {
+  double sum = 0;
+  for (std::size_t i = begin; i < end; ++i) sum += series[i].second;
+  return sum / static_cast<double>(end - begin);
+}
+
+}  // namespace
+
+TEST_CASE("hc-finetune: learning happens (loss falls, held-out d_corr rises)", "[cli][finetune]") {
+  TempDir dir;
+  hc::test::write_generated_hierarchies(dir / "train.csv", 240, 1);
+  const auto run = finetune(dir, "--data " + quoted(dir / "train.csv") + " --out " +
+                                     quoted(dir / "model") + " --lr 1e-3 --set loss.lambda_p=1"
+                                     " --set validation.rows=40 --epochs 2 -o " +
+                                     quoted(dir / "run" / "result.json"));
+  INFO(run.err);
+  REQUIRE(run.exit_code == 0);
+  const json result = read_json(dir / "run" / "result.json");
+  const json& metrics = result["metrics"];
+  CHECK(metrics["train_rows"] == 200);
+  CHECK(metrics["heldout_rows"] == 40);
+  CHECK(metrics["steps"] == 2 * 25);
+  const double before = metrics["validation_before"]["heldout_d_corr"].get<double>();
+  const double after = metrics["validation_after"]["heldout_d_corr"].get<double>();
+  CAPTURE(before, after);
+  CHECK(after > before + 0.1);
+
+  const auto totals = hc::StepLog::read(dir / "run" / "loss.jsonl", 1000).series("total");
+  REQUIRE(totals.size() == 50);
+  const double first = mean_total(totals, 0, 10), last = mean_total(totals, 40, 50);
+  CAPTURE(first, last);
+  CHECK(last < first - 0.05 * std::abs(first));
+  CHECK(fs::exists(dir / "run" / "loss.svg"));
+}
+
+TEST_CASE("hc-finetune: the output checkpoint loads, vision tower unchanged", "[cli][finetune]") {
+  TempDir dir;
+  hc::test::write_generated_hierarchies(dir / "train.csv", 24, 2);
+  const auto run = finetune(dir, "--data " + quoted(dir / "train.csv") + " --out " +
+                                     quoted(dir / "model") + " --lr 1e-3 --max-steps 2 -o " +
+                                     quoted(dir / "run" / "result.json"));
+  INFO(run.err);
+  REQUIRE(run.exit_code == 0);
+  for (const char* file : {"config.json", "model.safetensors", "vocab.json", "merges.txt",
+                           "tokenizer_config.json", "special_tokens_map.json",
+                           "preprocessor_config.json"}) {
+    CHECK(fs::exists(dir / "model" / file));
+  }
+  CHECK(hc::test::read_bytes(dir / "model" / "special_tokens_map.json") ==
+        hc::test::read_bytes(tiny_model() / "special_tokens_map.json"));
+  const auto before = hc::test::read_tensors(tiny_model() / "model.safetensors");
+  const auto after = hc::test::read_tensors(dir / "model" / "model.safetensors");
+  std::size_t changed_text = 0;
+  for (const auto& [name, tensor] : before) {
+    CAPTURE(name);
+    REQUIRE(after.count(name) == 1);
+    const bool same = torch::equal(after.at(name).to(tensor.scalar_type()), tensor);
+    if (name.rfind("text_model.", 0) == 0 || name == "text_projection.weight") {
+      changed_text += same ? 0 : 1;
+    } else {
+      CHECK(same);
+    }
+  }
+  CHECK(changed_text > 0);
+  // Other tools read it as they read any checkpoint.
+  const auto embed = hc::test::run_command(
+      "env HC_CACHE_DIR=" + quoted(dir / "cache") + " " + hc::test::binary("hc") +
+      " embed --model " + quoted(dir / "model") + " --texts " + quoted(dir / "train.csv") +
+      " -o " + quoted(dir / "embeddings.safetensors"));
+  INFO(embed.err);
+  CHECK(embed.exit_code == 0);
+}
+
+TEST_CASE("hc-finetune: killed by SIGTERM mid-epoch, --resume ends at the same weights",
+          "[cli][finetune]") {
+  TempDir dir;
+  hc::test::write_generated_hierarchies(dir / "train.csv", 120, 3);
+  const std::string common = "--data " + quoted(dir / "train.csv") +
+                             " --lr 1e-3 --set train.batch_size=4 --epochs 2"
+                             " --set train.checkpoint_every=3 ";
+  const auto straight = finetune(dir, common + "--out " + quoted(dir / "straight") + " -o " +
+                                          quoted(dir / "straight-run" / "result.json"));
+  INFO(straight.err);
+  REQUIRE(straight.exit_code == 0);
+
+  // The same run in the background, sent SIGTERM once its first checkpoint exists.
+  const fs::path checkpoint = dir / "stopped-run" / "checkpoint";
+  const std::string stopped_args = common + "--out " + quoted(dir / "resumed") + " -o " +
+                                   quoted(dir / "stopped-run" / "result.json");
+  const std::string script =
+      "(" + std::string("env -u HC_VOCAB OMP_WAIT_POLICY=PASSIVE HC_CACHE_DIR=") +
+      quoted(dir / "cache") + " " + hc::test::binary("hc-finetune") + " --config " +
+      quoted(config("official")) + " --model " + quoted(tiny_model()) + " --threads 2 " +
+      stopped_args + " 2>" + quoted(dir / "stopped.log") + " & pid=$!; " +
+      "while [ ! -e " + quoted(checkpoint / "training_state.json") +
+      " ] && kill -0 $pid 2>/dev/null; do sleep 0.05; done; kill -TERM $pid; wait $pid; echo $?)";
+  const auto stopped = hc::test::run_command("sh -c " + quoted(script));
+  INFO(hc::test::read_bytes(dir / "stopped.log"));
+  REQUIRE(stopped.out.find("143") != std::string::npos);
+  CHECK_THAT(hc::test::read_bytes(dir / "stopped.log"), Contains("--resume"));
+  CHECK_FALSE(fs::exists(dir / "resumed"));
+
+  const auto resumed = finetune(dir, stopped_args + " --resume " + quoted(checkpoint));
+  INFO(resumed.err);
+  REQUIRE(resumed.exit_code == 0);
+  const json result = read_json(dir / "stopped-run" / "result.json");
+  const int64_t from = result["metrics"]["resumed_from"].get<int64_t>();
+  CHECK(from > 0);
+  CHECK(from < result["metrics"]["steps"].get<int64_t>());
+  const auto want = hc::test::read_tensors(dir / "straight" / "model.safetensors");
+  const auto got = hc::test::read_tensors(dir / "resumed" / "model.safetensors");
+  REQUIRE(want.size() == got.size());
+  for (const auto& [name, tensor] : want) {
+    CAPTURE(name);
+    CHECK(torch::equal(got.at(name), tensor));
+  }
+  // The resumed log holds every step exactly once, as the uninterrupted one.
+  const auto a = hc::StepLog::read(dir / "straight-run" / "loss.jsonl", 1 << 30).series("total");
+  const auto b = hc::StepLog::read(dir / "stopped-run" / "loss.jsonl", 1 << 30).series("total");
+  CHECK(a == b);
+}
+
+TEST_CASE("hc-finetune: every shipped ablation config runs on a tiny model", "[cli][finetune]") {
+  TempDir dir;
+  hc::test::write_generated_hierarchies(dir / "train.csv", 16, 4);
+  for (const auto& entry : fs::directory_iterator(config("official").parent_path())) {
+    const std::string name = entry.path().stem().string();
+    if (name == "official" || name == "demo") continue;
+    CAPTURE(name);
+    const auto run = finetune(dir, "--config " + quoted(entry.path()) + " --data " +
+                                       quoted(dir / "train.csv") + " --max-steps 2 --set "
+                                       "validation.rows=4 --out " + quoted(dir / name) + " -o " +
+                                       quoted(dir / (name + "-run") / "result.json"));
+    INFO(run.err);
+    REQUIRE(run.exit_code == 0);
+    const json result = read_json(dir / (name + "-run") / "result.json");
+    CHECK(result["metrics"]["steps"] == 2);
+    CHECK(result["metrics"]["validation_after"]["heldout_d_corr"].is_number());
+    const auto checkpoint = hc::load_clip_checkpoint(dir / name, torch::kCPU, torch::kFloat);
+    const bool fixed_root = name.rfind("root-", 0) == 0;
+    CHECK(checkpoint.extra_tensors.count("root") == (fixed_root ? 1u : 0u));
+    if (name == "root-only") {
+      // hc-retrieve's root.file reads the learned root; the encoder did not move.
+      const auto root = hc::load_root(dir / name / hc::kExtraTensorsFile, "root");
+      CHECK(root.size(0) == checkpoint.model->config().projection_dim);
+      CHECK(result["metrics"]["trained_tensors"] == 1);
+      const auto before = hc::test::read_tensors(tiny_model() / "model.safetensors");
+      const auto after = hc::test::read_tensors(dir / name / "model.safetensors");
+      for (const auto& [tensor_name, tensor] : before) {
+        CHECK(torch::equal(after.at(tensor_name).to(tensor.scalar_type()), tensor));
+      }
+    }
+  }
+}
+
+TEST_CASE("hc-finetune: bad data and outputs are clean errors", "[cli][finetune]") {
+  TempDir dir;
+  hc::test::write_bytes(dir / "bad.csv", "positive,negative\n\"a => b => c => d\",\"e => f\"\n");
+  const auto bad = finetune(dir, "--data " + quoted(dir / "bad.csv") + " --out " +
+                                     quoted(dir / "m") + " -o " + quoted(dir / "r.json"));
+  CHECK(bad.exit_code == 1);
+  CHECK_THAT(bad.err, Contains("row 1") && Contains("negative"));
+
+  hc::test::write_generated_hierarchies(dir / "train.csv", 8, 5);
+  fs::create_directories(dir / "exists");
+  const auto exists = finetune(dir, "--data " + quoted(dir / "train.csv") + " --out " +
+                                        quoted(dir / "exists") + " -o " + quoted(dir / "r.json"));
+  CHECK(exists.exit_code == 2);
+  CHECK_THAT(exists.err, Contains("--force"));
+  const auto fp16 = finetune(dir, "--data " + quoted(dir / "train.csv") + " --dtype bf16 --out " +
+                                      quoted(dir / "m2") + " -o " + quoted(dir / "r.json"));
+  CHECK(fp16.exit_code == 2);
+  CHECK_THAT(fp16.err, Contains("float32"));
+}
