@@ -24,6 +24,7 @@
 #include "hc/core/machine_info.h"
 #include "hc/eval/breeds_pairs.h"
 #include "hc/eval/lambda_cross_validation.h"
+#include "hc/tensor/compute_threads.h"
 #include "hc/tensor/device.h"
 
 #include "stopwatch.h"
@@ -93,7 +94,7 @@ int main(int argc, char** argv) {
     const int threads = argc > 2 ? std::stoi(argv[2]) : 0;
     const int repeats = std::max(1, argc > 3 ? std::stoi(argv[3]) : 3);
     hc::init_logging("warn");
-    hc::set_torch_threads(threads);
+    hc::use_compute_threads(threads);
     const Inputs in = random_inputs(images, 30, 240, 512);
     const hc::LambdaGrid grid = hc::LambdaGrid::linspace(0.0, 0.2, 20);
     nlohmann::json best;

@@ -25,6 +25,7 @@
 #include "hc/core/machine_info.h"
 #include "hc/data/hierarcaps_train.h"
 #include "hc/model/clip_model.h"
+#include "hc/tensor/compute_threads.h"
 #include "hc/tensor/device.h"
 #include "hc/text/clip_tokenizer.h"
 #include "hc/train/optimizer_options.h"
@@ -106,8 +107,7 @@ int main(int argc, char** argv) {
     const int threads = argc > 1 ? std::atoi(argv[1]) : 0;
     const double min_seconds = argc > 2 ? std::atof(argv[2]) : 20.0;
     const auto batch = static_cast<std::size_t>(argc > 3 ? std::atoi(argv[3]) : 8);
-    hc::set_torch_threads(threads > 0 ? threads
-                                      : static_cast<int>(std::thread::hardware_concurrency()));
+    hc::use_compute_threads(threads);
     const hc::ClipConfig config = hc::builtin_clip_config("ViT-B-32");
     hc::ClipModel model = hc::random_clip(config, 0, torch::kCPU, torch::kFloat);
     hc::ClipModel original = hc::random_clip(config, 0, torch::kCPU, torch::kFloat);
