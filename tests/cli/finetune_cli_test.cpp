@@ -132,13 +132,14 @@ TEST_CASE("hc-finetune: killed by SIGTERM mid-epoch, --resume ends at the same w
   const std::string stopped_args = common + "--out " + quoted(dir / "resumed") + " -o " +
                                    quoted(dir / "stopped-run" / "result.json");
   const std::string script =
-      "(" + std::string("env -u HC_VOCAB OMP_WAIT_POLICY=PASSIVE HC_CACHE_DIR=") +
-      quoted(dir / "cache") + " " + hc::test::binary("hc-finetune") + " --config " +
-      quoted(config("official")) + " --model " + quoted(tiny_model()) + " --threads 2 " +
-      stopped_args + " 2>" + quoted(dir / "stopped.log") + " & pid=$!; " +
-      "while [ ! -e " + quoted(checkpoint / "training_state.json") +
-      " ] && kill -0 $pid 2>/dev/null; do sleep 0.05; done; kill -TERM $pid; wait $pid; echo $?)";
-  const auto stopped = hc::test::run_command("sh -c " + quoted(script));
+      "env -u HC_VOCAB OMP_WAIT_POLICY=PASSIVE HC_CACHE_DIR=" + quoted(dir / "cache") + " " +
+      hc::test::binary("hc-finetune") + " --config " + quoted(config("official")) +
+      " --model " + quoted(tiny_model()) + " --threads 2 " + stopped_args + " 2>" +
+      quoted(dir / "stopped.log") + " &\npid=$!\nwhile [ ! -e " +
+      quoted(checkpoint / "training_state.json") +
+      " ] && kill -0 $pid 2>/dev/null; do sleep 0.05; done\nkill -TERM $pid\nwait $pid\necho $?\n";
+  hc::test::write_bytes(dir / "stop.sh", script);
+  const auto stopped = hc::test::run_command("sh " + quoted(dir / "stop.sh"));
   INFO(hc::test::read_bytes(dir / "stopped.log"));
   REQUIRE(stopped.out.find("143") != std::string::npos);
   CHECK_THAT(hc::test::read_bytes(dir / "stopped.log"), Contains("--resume"));
