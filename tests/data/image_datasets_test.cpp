@@ -17,11 +17,13 @@
 #include "hc/data/image_folder.h"
 #include "hc/data/labelled_images.h"
 #include "test_support.h"
+#include "usage_message.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 using Catch::Matchers::Contains;
+using hc::test::usage_message;
 
 // A folder of class folders, `counts` images each, every image 2x1 with a colour from its
 // class and number.
@@ -34,18 +36,6 @@ void make_folder(const fs::path& root, const std::map<std::string, int>& counts)
     }
     ++class_number;
   }
-}
-
-template <typename F>
-std::string usage_message(F&& call) {
-  try {
-    call();
-  } catch (const hc::Error& e) {
-    CHECK(e.kind() == hc::Error::Kind::Usage);
-    return e.what();
-  }
-  FAIL("no error");
-  return "";
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 #include <torch/torch.h>
 
