@@ -103,6 +103,20 @@ TEST_CASE("labelled images: bound to a hierarchy by name, renamed or normalised"
   }
   CHECK(hc::load_pixels(bound.images.images[0]).width == 1);
 
+  // Names match across spellings both ways (CIFAR's "aquarium_fish" kept raw in the hierarchy).
+  hc::ClassHierarchyOptions raw;
+  raw.normalize_names = false;
+  const hc::ClassHierarchy cifar_like =
+      hc::parse_class_hierarchy("aquarium_fish, fish\nray, fish\n", "c.txt", raw);
+  hc::LabelledImageSet spelled{
+      "mem", {"aquarium fish"}, {hc::image_in_memory(hc::RgbImage(1, 1), "m", 0)}};
+  CHECK(hc::bind_to_hierarchy(spelled, cifar_like).classes[0][1] == 0);
+  const hc::ClassHierarchy clash =
+      hc::parse_class_hierarchy("sea_horse, fish\nsea-horse, fish\n", "c.txt", raw);
+  spelled.label_names = {"Sea Horse"};
+  CHECK_THAT(usage_message([&] { hc::bind_to_hierarchy(spelled, clash); }),
+             Contains("matches two finest classes"));
+
   set.label_names[2] = "lobster";
   CHECK_THAT(usage_message([&] { hc::bind_to_hierarchy(set, h); }),
              Contains("label 'n02088364' (image mem#1) is missing from the finest level 'fine'"));
