@@ -20,22 +20,12 @@
 #include "hc/data/class_hierarchy_source.h"
 #include "hc/data/class_tree_file.h"
 #include "test_support.h"
+#include "usage_message.h"
 
 namespace {
 
 using Catch::Matchers::Contains;
-
-template <typename F>
-std::string usage_message(F&& call) {
-  try {
-    call();
-  } catch (const hc::Error& e) {
-    CHECK(e.kind() == hc::Error::Kind::Usage);
-    return e.what();
-  }
-  FAIL("no error");
-  return "";
-}
+using hc::test::usage_message;
 
 std::string tree_error(const std::string& text, hc::ClassHierarchyOptions options = {}) {
   return usage_message([&] { hc::parse_class_tree(text, "t.yaml", options); });
@@ -223,7 +213,7 @@ TEST_CASE("BREEDS: every subset of the shared subsets file, both splits", "[data
   CHECK(subsets == 4);
   CHECK(hc::breeds_class_name("dog, domestic dog, Canis familiaris") == "dog");
   CHECK_THAT(usage_message([&] { hc::read_breeds_hierarchy(file, "living18", hc::BreedsSplit::None); }),
-             Contains("no BREEDS subset 'living18' (the file has living17"));
+             Contains("no BREEDS subset 'living18' (the file has ") && Contains("living17"));
   CHECK_THROWS_AS(hc::parse_breeds_split("rand"), hc::Error);
 }
 

@@ -17,11 +17,13 @@
 #include "hc/data/image_folder.h"
 #include "hc/data/labelled_images.h"
 #include "test_support.h"
+#include "usage_message.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 using Catch::Matchers::Contains;
+using hc::test::usage_message;
 
 // A folder of class folders, `counts` images each, every image 2x1 with a colour from its
 // class and number.
@@ -34,18 +36,6 @@ void make_folder(const fs::path& root, const std::map<std::string, int>& counts)
     }
     ++class_number;
   }
-}
-
-template <typename F>
-std::string usage_message(F&& call) {
-  try {
-    call();
-  } catch (const hc::Error& e) {
-    CHECK(e.kind() == hc::Error::Kind::Usage);
-    return e.what();
-  }
-  FAIL("no error");
-  return "";
 }
 
 }  // namespace
@@ -112,6 +102,20 @@ TEST_CASE("labelled images: bound to a hierarchy by name, renamed or normalised"
     CHECK((finest == hc::normalize_class_name(label) || label == "n02088364"));
   }
   CHECK(hc::load_pixels(bound.images.images[0]).width == 1);
+
+  // Names match across spellings both ways (CIFAR's "aquarium_fish" kept raw in the hierarchy).
+  hc::ClassHierarchyOptions raw;
+  raw.normalize_names = false;
+  const hc::ClassHierarchy cifar_like =
+      hc::parse_class_hierarchy("aquarium_fish, fish\nray, fish\n", "c.txt", raw);
+  hc::LabelledImageSet spelled{
+      "mem", {"aquarium fish"}, {hc::image_in_memory(hc::RgbImage(1, 1), "m", 0)}};
+  CHECK(hc::bind_to_hierarchy(spelled, cifar_like).classes[0][1] == 0);
+  const hc::ClassHierarchy clash =
+      hc::parse_class_hierarchy("sea_horse, fish\nsea-horse, fish\n", "c.txt", raw);
+  spelled.label_names = {"Sea Horse"};
+  CHECK_THAT(usage_message([&] { hc::bind_to_hierarchy(spelled, clash); }),
+             Contains("matches two finest classes"));
 
   set.label_names[2] = "lobster";
   CHECK_THAT(usage_message([&] { hc::bind_to_hierarchy(set, h); }),

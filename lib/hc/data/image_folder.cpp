@@ -87,7 +87,7 @@ LabelledImageSet scan_image_folder(const fs::path& root, const ImageFolderOption
     }
   }
   if (skipped > 0) {
-    spdlog::info("{}: {} entries that are not images in class folders were left out",
+    spdlog::info("{}: {} entries that are neither class folders nor images were left out",
                  root.string(), skipped);
   }
   return set;

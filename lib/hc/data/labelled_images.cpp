@@ -41,22 +41,29 @@ RgbImage load_pixels(const LabelledImage& image) {
 
 namespace {
 
+// The finest class a label names: the label itself (or its rename), else the one class whose
+// normalised name equals the label's normalised name (so "aquarium fish" finds CIFAR's
+// "aquarium_fish" and the reverse). -1 when none; a usage hc::Error when two classes match.
 int64_t finest_class_of(const std::string& label, const ClassHierarchy& hierarchy,
                         const std::unordered_map<std::string, std::string>& renames) {
   const int64_t finest = hierarchy.num_levels() - 1;
   const auto& classes = hierarchy.levels()[finest].classes;
-  std::vector<std::string> candidates;
-  if (auto renamed = renames.find(label); renamed != renames.end()) {
-    candidates.push_back(renamed->second);
+  auto renamed = renames.find(label);
+  const std::string& name = renamed != renames.end() ? renamed->second : label;
+  for (std::size_t i = 0; i < classes.size(); ++i) {
+    if (classes[i] == name) return static_cast<int64_t>(i);
   }
-  candidates.push_back(label);
-  candidates.push_back(normalize_class_name(label));
-  for (const std::string& name : candidates) {
-    for (std::size_t i = 0; i < classes.size(); ++i) {
-      if (classes[i] == name) return static_cast<int64_t>(i);
+  const std::string wanted = normalize_class_name(name);
+  int64_t found = -1;
+  for (std::size_t i = 0; i < classes.size(); ++i) {
+    if (normalize_class_name(classes[i]) != wanted) continue;
+    if (found >= 0) {
+      throw usage_error("label '{}' matches two finest classes of {}, '{}' and '{}'", label,
+                        hierarchy.source(), classes[found], classes[i]);
     }
+    found = static_cast<int64_t>(i);
   }
-  return -1;
+  return found;
 }
 
 }  // namespace

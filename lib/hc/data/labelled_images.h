@@ -52,9 +52,10 @@ struct HierarchicalImageSet {
   int64_t num_levels = 0;
 };
 
-// Binds each label name to a finest class of the hierarchy: the name itself, else its HGCLIP
-// normalisation (normalize_class_name), else through renames (e.g. a BREEDS wnid -> class name;
-// consulted first when given). A label that matches no finest class is a usage hc::Error naming
+// Binds each label name to a finest class of the hierarchy: the class of that name (after
+// renames, e.g. a BREEDS wnid -> class name), else the one class whose HGCLIP normalisation
+// (normalize_class_name) equals the label's ("aquarium fish" and "aquarium_fish" match; two
+// classes matching one label is an error). A label that matches no finest class is a usage hc::Error naming
 // the label, an image that carries it, and the hierarchy's source ("label missing from the
 // hierarchy"); so is a set without images.
 HierarchicalImageSet bind_to_hierarchy(
