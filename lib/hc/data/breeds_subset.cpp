@@ -170,7 +170,6 @@ int64_t ImageNetClasses::find(const std::string& wnid) const {
 void BreedsOptions::declare(ConfigSchema& schema, const std::string& section) {
   schema.add(section + ".subsets", subsets,
              "BREEDS subsets file (../shared/data/breeds/subsets.json layout)")
-      .check_non_empty()
       .flag("--subsets");
   schema.add(section + ".hierarchy", hierarchy,
              "folder of node_names.txt and dataset_class_info.json; empty = 'modified' beside "
@@ -244,6 +243,10 @@ ImageNetClasses read_imagenet_classes(const fs::path& file) {
 }
 
 BreedsSubset load_breeds_subset(const BreedsOptions& options) {
+  if (options.subsets.empty()) {
+    throw usage_error("breeds.subsets: no BREEDS subsets file given (--subsets, e.g. "
+                      "../shared/data/breeds/subsets.json)");
+  }
   const json file_json = read_json(options.subsets, "BREEDS subsets");
   const fs::path& file = options.subsets;
   const std::string key = options.split == "none" ? options.subset : options.subset + "_rand";

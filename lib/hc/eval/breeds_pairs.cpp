@@ -4,11 +4,13 @@
 #include <cmath>
 #include <limits>
 
+#include <ATen/Parallel.h>
+
 #include <ATen/ATen.h>
 #include <fmt/ranges.h>
 
 #include "hc/core/error.h"
-#include "hc/geometry/exterior_angle.h"
+#include "hc/geometry/exterior_angle_matrix.h"
 #include "hc/geometry/genericness.h"
 #include "hc/geometry/precision.h"
 
@@ -67,6 +69,59 @@ void check_inputs(const at::Tensor& similarities, const at::Tensor& truth_genera
   }
 }
 
+
+// The histogram bin of one (image, pair) entry, as interval_bins computes it.
+template <typename T>
+int64_t interval_bin(T gap_score, T gap_angle, T first, T step, int64_t g) {
+  const T u = first == T(0) ? gap_score : gap_score - first * gap_angle;
+  const T v = gap_angle * step;
+  const T count = static_cast<T>(g);
+  if (v > T(0)) return static_cast<int64_t>(std::min(std::max(std::ceil(u / v), T(0)), count));
+  if (v < T(0)) {
+    return g + 1 + static_cast<int64_t>(std::min(std::max(std::floor(u / v) + T(1), T(0)), count));
+  }
+  return u > T(0) ? g : 0;
+}
+
+// The Loop kernel: per image, one pass over the pairs into the histogram, then the counts.
+template <typename T>
+void above_truth_loop(const at::Tensor& s, const LabelPairs& pairs, const at::Tensor& truth_pair,
+                      const at::Tensor& tx, const at::Tensor& ty, const LambdaGrid& grid,
+                      at::Tensor& above) {
+  const at::Tensor angle = pairs.angle.to(s.scalar_type()).contiguous();
+  const int64_t n = s.size(0), l = s.size(1), m = pairs.size(), g = grid.count;
+  const T* sim = s.data_ptr<T>();
+  const T* ang = angle.data_ptr<T>();
+  const int64_t* x = pairs.general.data_ptr<int64_t>();
+  const int64_t* y = pairs.specific.data_ptr<int64_t>();
+  const int64_t* truth = truth_pair.data_ptr<int64_t>();
+  const int64_t* gx = tx.data_ptr<int64_t>();
+  const int64_t* gy = ty.data_ptr<int64_t>();
+  int64_t* out = above.data_ptr<int64_t>();
+  const T first = static_cast<T>(grid.first), step = static_cast<T>(grid.step);
+  at::parallel_for(0, n, 1, [&](int64_t begin, int64_t end) {
+    std::vector<int64_t> histogram(static_cast<std::size_t>(2 * g + 2));
+    for (int64_t i = begin; i < end; ++i) {
+      if (truth[i] < 0) continue;  // left at "never found"
+      const T* row = sim + i * l;
+      const T truth_score = row[gx[i]] + row[gy[i]];
+      const T truth_angle = ang[truth[i]];
+      std::fill(histogram.begin(), histogram.end(), 0);
+      for (int64_t p = 0; p < m; ++p) {
+        ++histogram[interval_bin<T>((row[x[p]] + row[y[p]]) - truth_score, ang[p] - truth_angle,
+                                    first, step, g)];
+      }
+      int64_t prefix_total = 0;
+      for (int64_t e = 0; e <= g; ++e) prefix_total += histogram[e];
+      int64_t prefix_upto = 0, suffix_upto = 0;
+      for (int64_t j = 0; j < g; ++j) {
+        prefix_upto += histogram[j];
+        suffix_upto += histogram[g + 1 + j];
+        out[i * g + j] = (prefix_total - prefix_upto) + suffix_upto;
+      }
+    }
+  });
+}
 }  // namespace
 
 bool LabelPairs::admissible(int64_t x, int64_t y) const {
@@ -87,8 +142,7 @@ LabelPairs admissible_pairs(const at::Tensor& labels, const at::Tensor& root) {
   pairs.labels = labels.size(0);
   pairs.general = xy.select(1, 0).contiguous();
   pairs.specific = xy.select(1, 1).contiguous();
-  pairs.angle = exterior_angle(unit.index_select(0, pairs.general),
-                               unit.index_select(0, pairs.specific), r);
+  pairs.angle = exterior_angle_matrix(unit, r).index({pairs.general, pairs.specific});
   pairs.index = at::full({pairs.labels, pairs.labels}, -1, at::kLong);
   pairs.index.index_put_({pairs.general, pairs.specific}, at::arange(pairs.size(), at::kLong));
   return pairs;
@@ -111,7 +165,7 @@ std::vector<double> LambdaGrid::values() const {
 
 at::Tensor pairs_above_truth(const at::Tensor& similarities, const at::Tensor& truth_general,
                              const at::Tensor& truth_specific, const LabelPairs& pairs,
-                             const LambdaGrid& grid, int64_t batch_elements) {
+                             const LambdaGrid& grid, PairKernel kernel, int64_t batch_elements) {
   check_inputs(similarities, truth_general, truth_specific, pairs);
   const int64_t n = similarities.size(0), m = pairs.size(), g = grid.count;
   const at::Device device = similarities.device();
@@ -122,6 +176,18 @@ at::Tensor pairs_above_truth(const at::Tensor& similarities, const at::Tensor& t
   const at::Tensor truth_pair = pairs.index.to(device).index({tx, ty});  // [N], -1: not admissible
   const int64_t never = std::numeric_limits<int64_t>::max();
   at::Tensor above = at::full({n, g}, never, at::TensorOptions().dtype(at::kLong).device(device));
+  if (kernel == PairKernel::Loop || (kernel == PairKernel::Auto && device.is_cpu())) {
+    if (!device.is_cpu()) throw runtime_error("pair scores: the loop kernel runs on the CPU only");
+    const at::Tensor rows = s.contiguous();
+    if (m > 0) {
+      if (rows.scalar_type() == at::kDouble) {
+        above_truth_loop<double>(rows, pairs, truth_pair.contiguous(), tx.contiguous(), ty.contiguous(), grid, above);
+      } else {
+        above_truth_loop<float>(rows, pairs, truth_pair.contiguous(), tx.contiguous(), ty.contiguous(), grid, above);
+      }
+    }
+    return above;
+  }
   const int64_t rows = std::max<int64_t>(1, batch_elements / std::max<int64_t>(1, m));
   for (int64_t start = 0; start < n && m > 0; start += rows) {
     const int64_t b = std::min(rows, n - start);

@@ -15,9 +15,8 @@
 //   (a_p - a_g) - lambda_j (b_p - b_g) > 0     (a = s(x) + s(y), b = Xi(x, y)),
 // which is linear in j, so it holds on a prefix or a suffix of the grid: each pair adds one
 // entry to a per-image histogram of where its interval ends, and cumulative sums turn the
-// histogram into the number of pairs above the ground truth at every lambda. The work is a few
-// tensor operations over [images in a batch, pairs], on any device, instead of one pass per
-// lambda (or a loop per pair).
+// histogram into the number of pairs above the ground truth at every lambda: one pass over the
+// pairs for all lambdas instead of one pass per lambda.
 #include <cstdint>
 #include <vector>
 
@@ -57,6 +56,13 @@ struct LambdaGrid {
   std::vector<double> values() const;
 };
 
+// How pairs_above_truth runs: Auto = Loop on the CPU, Tensor elsewhere. Tensor: the operations
+// above on [images in a batch, pairs] tensors (any device). Loop: the same arithmetic fused into
+// one pass per image over the pair list, images in parallel (at::parallel_for): no [B, M]
+// temporaries, ~20x faster on a CPU (entity30: about a second). Both give the same counts up to
+// exact ties in the computation type.
+enum class PairKernel { Auto, Tensor, Loop };
+
 // For each image and each lambda of the grid, the number of admissible pairs scoring strictly
 // above the image's ground-truth pair (truth_general[i], truth_specific[i]); INT64_MAX (never
 // found) for an image whose ground-truth pair is not admissible. similarities [N, L] on any device, float32 or
@@ -64,7 +70,8 @@ struct LambdaGrid {
 // about batch_elements image-pair entries. Returns [N, grid.count] int64 on the CPU.
 at::Tensor pairs_above_truth(const at::Tensor& similarities, const at::Tensor& truth_general,
                              const at::Tensor& truth_specific, const LabelPairs& pairs,
-                             const LambdaGrid& grid, int64_t batch_elements = int64_t{1} << 21);
+                             const LambdaGrid& grid, PairKernel kernel = PairKernel::Auto,
+                             int64_t batch_elements = int64_t{1} << 21);
 
 // The k best admissible pairs (positions in `pairs`, best first) of each image at one lambda:
 // [N, min(k, M)] int64 on the CPU. lambdas: one value per image ([N], float64 on the CPU).
