@@ -115,7 +115,8 @@ c10::intrusive_ptr<c10d::Store> connect_store(const DistributedEnv& env,
   options.port = static_cast<std::uint16_t>(env.master_port);
   options.isServer = env.rank == 0 && !env.agent_store;
   options.numWorkers = static_cast<std::size_t>(env.world_size);
-  options.waitWorkers = options.isServer;
+  // Every client counts itself in; the server (rank 0) waits until all world_size have.
+  options.waitWorkers = true;
   options.timeout = timeout;
   try {
     auto store = c10::make_intrusive<c10d::TCPStore>(env.master_addr, options);
@@ -168,7 +169,7 @@ class ProcessGroupParallel final : public DataParallel {
                        std::chrono::milliseconds timeout)
       : env_(env), bucket_bytes_(bucket_bytes) {
     store_ = connect_store(env, timeout);
-    group_ = collective(env, "process group set-up",
+    group_ = collective(env, "process group set-up (every rank must start within the timeout)",
                         [&] { return make_collectives(env, device, store_, timeout); });
     nccl_ = group_->getBackendName() == "nccl";
     // NCCL exchanges device tensors only; Gloo takes host tensors (and CUDA ones, staged).
