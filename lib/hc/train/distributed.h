@@ -39,9 +39,10 @@ struct DistributedEnv {
 std::string first_slurm_host(const std::string& nodelist);
 
 // The process group of one data-parallel run. Gloo on CPU tensors; NCCL for CUDA tensors where
-// the libtorch build has it (Gloo otherwise). Rank 0 serves the rendezvous (a c10d TCPStore on
-// MASTER_ADDR:MASTER_PORT); every rank binds its Gloo transport to the local address it uses
-// to reach MASTER_ADDR, or to the interface named by GLOO_SOCKET_IFNAME when that is set.
+// the libtorch build has it (Gloo otherwise). Rank 0 (or torchrun's agent: agent_store) serves
+// the rendezvous, a c10d TCPStore on MASTER_ADDR:MASTER_PORT; every rank binds its Gloo
+// transport to the local address it uses to reach MASTER_ADDR, or to the interface named by
+// GLOO_SOCKET_IFNAME when that is set.
 class DataParallel {
  public:
   // bucket_mb: gradients are flattened into buckets of at most this many MiB (a larger tensor
