@@ -18,6 +18,13 @@ if(HC_WITH_TORCH)
   find_package(Torch REQUIRED)
   # TORCH_CXX_FLAGS carries the C++ ABI flag libtorch was built with; every object must agree.
   set(CMAKE_CXX_FLAGS "${CMAKE_CXX_FLAGS} ${TORCH_CXX_FLAGS}")
+  # Multi-process training includes libtorch's Gloo process group, whose headers include
+  # Gloo's own (Debian: libgloo-dev). Without them hc builds and runs as one process only.
+  find_path(HC_GLOO_INCLUDE_DIR gloo/transport/device.h HINTS ${TORCH_INCLUDE_DIRS})
+  if(NOT HC_GLOO_INCLUDE_DIR)
+    message(WARNING "Gloo headers not found (Debian: libgloo-dev): data-parallel training over "
+                    "several processes is disabled in this build")
+  endif()
 endif()
 
 if(TARGET yaml-cpp::yaml-cpp)

@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build ccache pkg-config
   libtorch-dev libopenblas0-pthread
+  libgloo-dev  # headers of libtorch's Gloo process group (multi-process training)
   libopencv-dev libcli11-dev libspdlog-dev libfmt-dev libyaml-cpp-dev
   nlohmann-json3-dev catch2 libpcre2-dev libcurl4-openssl-dev libssl-dev zlib1g-dev
   python3
