@@ -42,6 +42,14 @@ hc::test::CommandResult finetune(const TempDir& dir, const std::string& args, in
 
 json read_json(const fs::path& path) { return json::parse(hc::test::read_bytes(path)); }
 
+// The tiny fixture stores the position_ids index buffers as older transformers did; they are
+// constants (0, 1, ...), not weights, and current transformers no longer saves them.
+bool is_index_buffer(const std::string& name) {
+  const std::string suffix = "position_ids";
+  return name.size() >= suffix.size() &&
+         name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
 double mean_total(const std::vector<std::pair<int64_t, double>>& series, std::size_t begin,
                   std::size_t end) {
   double sum = 0;
@@ -98,6 +106,7 @@ TEST_CASE("hc-finetune: the output checkpoint loads, vision tower unchanged", "[
   std::size_t changed_text = 0;
   for (const auto& [name, tensor] : before) {
     CAPTURE(name);
+    if (is_index_buffer(name)) continue;
     REQUIRE(after.count(name) == 1);
     const bool same = torch::equal(after.at(name).to(tensor.scalar_type()), tensor);
     if (name.rfind("text_model.", 0) == 0 || name == "text_projection.weight") {
@@ -110,10 +119,11 @@ TEST_CASE("hc-finetune: the output checkpoint loads, vision tower unchanged", "[
   // Other tools read it as they read any checkpoint.
   const auto embed = hc::test::run_command(
       "env HC_CACHE_DIR=" + quoted(dir / "cache") + " " + hc::test::binary("hc") +
-      " embed --model " + quoted(dir / "model") + " --texts " + quoted(dir / "train.csv") +
-      " -o " + quoted(dir / "embeddings.safetensors"));
+      " embed --threads 2 --model " + quoted(dir / "model") + " --texts " +
+      quoted(dir / "train.csv") + ":positive -o " + quoted(dir / "embeddings.safetensors"));
   INFO(embed.err);
   CHECK(embed.exit_code == 0);
+  CHECK(fs::exists(dir / "embeddings.safetensors"));
 }
 
 TEST_CASE("hc-finetune: killed by SIGTERM mid-epoch, --resume ends at the same weights",
@@ -260,6 +270,9 @@ TEST_CASE("hc-finetune: every shipped ablation config runs on a tiny model", "[c
       const auto before = hc::test::read_tensors(tiny_model() / "model.safetensors");
       const auto after = hc::test::read_tensors(dir / name / "model.safetensors");
       for (const auto& [tensor_name, tensor] : before) {
+        CAPTURE(tensor_name);
+        if (is_index_buffer(tensor_name)) continue;
+        REQUIRE(after.count(tensor_name) == 1);
         CHECK(torch::equal(after.at(tensor_name).to(tensor.scalar_type()), tensor));
       }
     }

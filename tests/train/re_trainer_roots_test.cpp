@@ -111,14 +111,18 @@ TEST_CASE("ReTrainer: accumulated micro-batches give the whole batch's gradient"
   parts.accumulate(hc::re_text_batch(data, std::vector<std::size_t>{1, 2, 3}, options.loss), 0.75);
   const auto a = whole.trained_parameters();
   const auto b = parts.trained_parameters();
-  double worst = 0;
+  // Relative to the largest gradient entry of all: some tensors' gradients are 0 but for
+  // rounding (a key bias shifts every score of a query alike, which the softmax ignores).
+  double worst = 0, scale = 0;
   for (const auto& item : a) {
     const torch::Tensor& grad = item.value().grad();
     REQUIRE(grad.defined());
-    worst = std::max(worst, (grad - b[item.key()].grad()).abs().max().item<double>() /
-                                std::max(1e-12, grad.abs().max().item<double>()));
+    REQUIRE(b[item.key()].grad().defined());
+    worst = std::max(worst, (grad - b[item.key()].grad()).abs().max().item<double>());
+    scale = std::max(scale, grad.abs().max().item<double>());
   }
-  CHECK(worst < 1e-4);
+  REQUIRE(scale > 0);
+  CHECK(worst / scale < 1e-4);
 }
 
 TEST_CASE("re_loss: the entailment-cone objective", "[train][roots]") {
