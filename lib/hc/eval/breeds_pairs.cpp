@@ -10,6 +10,7 @@
 #include <fmt/ranges.h>
 
 #include "hc/core/error.h"
+#include "hc/core/thread_pool.h"
 #include "hc/geometry/exterior_angle_matrix.h"
 #include "hc/geometry/genericness.h"
 #include "hc/geometry/precision.h"
@@ -99,7 +100,15 @@ void above_truth_loop(const at::Tensor& s, const LabelPairs& pairs, const at::Te
   const int64_t* gy = ty.data_ptr<int64_t>();
   int64_t* out = above.data_ptr<int64_t>();
   const T first = static_cast<T>(grid.first), step = static_cast<T>(grid.step);
-  at::parallel_for(0, n, 1, [&](int64_t begin, int64_t end) {
+  // hc's pool, not at::parallel_for: that template's OpenMP loop is compiled into the caller,
+  // and hc is built without -fopenmp, so it would run on one thread. The compute threads
+  // setting (at::get_num_threads) sizes the pool; blocks of images keep the work balanced.
+  const auto workers = static_cast<int64_t>(std::max(1, at::get_num_threads()));
+  const int64_t block = std::max<int64_t>(1, (n + 8 * workers - 1) / (8 * workers));
+  ThreadPool pool(static_cast<std::size_t>(workers));
+  pool.parallel_for(static_cast<std::size_t>((n + block - 1) / block), [&](std::size_t b) {
+    const int64_t begin = static_cast<int64_t>(b) * block;
+    const int64_t end = std::min(n, begin + block);
     std::vector<int64_t> histogram(static_cast<std::size_t>(2 * g + 2));
     for (int64_t i = begin; i < end; ++i) {
       if (truth[i] < 0) continue;  // left at "never found"
