@@ -11,7 +11,7 @@
 #include <string>
 
 #include "../model/model_test_util.h"
-#include "generated_shapes.h"
+#include "hc/data/synthetic_shapes.h"
 #include "hc/train/step_log.h"
 #include "test_support.h"
 
@@ -26,10 +26,10 @@ fs::path tiny_model() { return hc::test::shared_path("fixtures/hgclip/model"); }
 
 // The shape set and its hierarchy under dir; a quarter of each class for validation and test.
 void write_shapes(const TempDir& dir, int per_class) {
-  hc::test::ShapeSetOptions options;
+  hc::ShapeSetOptions options;
   options.images_per_class = per_class;
-  hc::test::write_shape_images(dir / "images", options);
-  hc::test::write_shape_hierarchy(dir / "hierarchy.txt");
+  hc::write_shape_images(dir / "images", options);
+  hc::write_shape_hierarchy(dir / "hierarchy.txt");
 }
 
 // Sizes that fit the 3-layer, 16-wide fixture model, and a small graph network.

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <iostream>
 
 #include <ATen/ATen.h>
 #include <torch/ordered_dict.h>
@@ -13,7 +14,9 @@
 #include "hc/core/result.h"
 #include "hc/core/thread_pool.h"
 #include "hc/core/tool.h"
+#include "hc/data/cifar_labelled_images.h"
 #include "hc/data/image_folder.h"
+#include "hc/data/synthetic_shapes.h"
 #include "hc/embed/model_session.h"
 #include "hc/hgclip/hgclip_method.h"
 #include "hc/hgclip/hgclip_train_task.h"
@@ -43,15 +46,32 @@ std::shared_ptr<const HierarchicalImageSet> bound(LabelledImageSet images,
       bind_to_hierarchy(std::move(images), hierarchy.hierarchy, hierarchy.folder_names));
 }
 
+// CIFAR-100 binaries: validation drawn from train.bin, test from test.bin (or drawn too).
+DatasetSplits cifar_splits(const HgclipTrainOptions& options, const ClassHierarchy& hierarchy) {
+  const std::vector<std::string>& fine = hierarchy.levels().back().classes;
+  const LabelledImageSet all =
+      cifar_labelled_images(options.data.train, CifarKind::Cifar100, fine);
+  const bool test_file = !options.data.test.empty();
+  DatasetSplits splits = split_images(all, options.data.val_fraction,
+                                      test_file ? 0.0 : options.data.test_fraction,
+                                      static_cast<uint64_t>(options.data.split_seed));
+  if (test_file) {
+    splits.test = cifar_labelled_images(options.data.test, CifarKind::Cifar100, fine);
+  }
+  return splits;
+}
+
 HgclipData load_data(const HgclipTrainOptions& options) {
   HgclipData data{load_class_hierarchy(options.hierarchy, options.hgclip.hierarchy), {}, {}, {}};
   ImageFolderOptions folders;
-  if (!data.hierarchy.folder_names.empty() && options.hierarchy.format != "lines") {
+  if (!data.hierarchy.folder_names.empty()) {
     // BREEDS: read only the subset's wnid folders out of a full ImageNet-style folder.
     for (const auto& [folder, name] : data.hierarchy.folder_names) folders.only.push_back(folder);
     std::sort(folders.only.begin(), folders.only.end());
   }
-  DatasetSplits splits = load_image_splits(options.data, folders);
+  DatasetSplits splits = options.data_format == "cifar100"
+                             ? cifar_splits(options, data.hierarchy.hierarchy)
+                             : load_image_splits(options.data, folders);
   data.train = bound(std::move(splits.train), data.hierarchy);
   data.val = bound(std::move(splits.val), data.hierarchy);
   data.test = bound(std::move(splits.test), data.hierarchy);
@@ -226,6 +246,16 @@ void report_training(const HgclipTrainOptions& options, const TrainLoopOutcome& 
 }  // namespace
 
 void run_hgclip_train(const HgclipTrainOptions& options, RunContext& context, RunResult& result) {
+  if (!options.write_shapes.empty()) {
+    ShapeSetOptions shapes;
+    shapes.images_per_class = static_cast<int>(options.shapes_per_class);
+    shapes.size = static_cast<int>(options.shapes_size);
+    write_shape_images(options.write_shapes / "images", shapes);
+    write_shape_hierarchy(options.write_shapes / "hierarchy.txt");
+    std::cout << options.write_shapes.string() << std::endl;
+    result.discard();
+    return;
+  }
   options.validate();
   const HgclipMethod method = parse_hgclip_method(options.method);
   const at::ScalarType dtype = compute_dtype(context.compute);

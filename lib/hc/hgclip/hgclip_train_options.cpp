@@ -20,6 +20,10 @@ void HgclipTrainOptions::declare(ConfigSchema& schema) {
   model.declare(schema);
   hierarchy.declare(schema, "hierarchy");
   data.declare(schema, "data");
+  schema.add("data.format", data_format,
+             "folders (one folder per class), or cifar100: data.train and data.test are "
+             "CIFAR-100 binary files (train.bin, test.bin) with hierarchy.format cifar100")
+      .one_of({"folders", "cifar100"});
   schema.add("data.flip", flips, "random horizontal flips of the training images (official)");
   schema.add("method", method,
              "hgclip (default), coop, vpt, vp or zeroshot (cocoop, maple, kgcoop, promptsrc are "
@@ -49,11 +53,27 @@ void HgclipTrainOptions::declare(ConfigSchema& schema) {
   schema.add("train.replace", replace, "replace an existing train.out").flag("--force");
   schema.add("train.log_dir", log_dir,
              "folder of the step log loss.jsonl and loss.svg (default: the run folder)");
+  schema.add("synthetic.write_shapes", write_shapes,
+             "write a generated shape/colour image set (DIR/images, DIR/hierarchy.txt), print "
+             "DIR and exit")
+      .flag("--write-shapes");
+  schema.add("synthetic.images_per_class", shapes_per_class, "images per fine class")
+      .check_positive();
+  schema.add("synthetic.image_size", shapes_size, "image side in pixels").check_range(16, 4096);
 }
 
 void HgclipTrainOptions::validate() const {
   if (model.path.empty()) throw usage_error("model.path: expected the CLIP model (--model)");
   parse_hgclip_method(method);
+  if (data_format == "cifar100" && !data.val.empty()) {
+    throw usage_error("data.val {}: with data.format cifar100 the validation split is drawn from "
+                      "data.train (data.val_fraction)",
+                      data.val);
+  }
+  if (data_format == "cifar100" && !data.test.empty() && data.test_fraction > 0) {
+    throw usage_error("data.test_fraction {} is given beside the file data.test {}: use one",
+                      data.test_fraction, data.test);
+  }
   optimizer.validate();
 }
 

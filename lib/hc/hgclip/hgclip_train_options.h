@@ -24,6 +24,7 @@ struct HgclipTrainOptions {
   ModelOptions model;                // model.path (--model); model.preprocess: hgclip_legacy
   ClassHierarchySource hierarchy;    // hierarchy.file, .format, .breeds_subset, .breeds_split
   ImageDatasetOptions data;          // data.train, .val, .test, fractions, seed, exclude
+  std::string data_format = "folders";  // data.format: folders, or cifar100 (binary files)
   std::string method = "hgclip";     // method (--method): see hgclip_method.h
   HgclipOptions hgclip;              // hgclip.*
   TrainLoopOptions loop;             // train.*
@@ -36,6 +37,11 @@ struct HgclipTrainOptions {
   std::filesystem::path out;         // train.out (--out): the trained prompts folder
   bool replace = false;              // train.replace (--force)
   std::filesystem::path log_dir;     // train.log_dir: loss.jsonl, loss.svg ("": the run folder)
+  // synthetic.write_shapes (--write-shapes): write the generated shape/colour set
+  // (hc/data/synthetic_shapes.h) to DIR/images and DIR/hierarchy.txt, print DIR and exit.
+  std::filesystem::path write_shapes;
+  int64_t shapes_per_class = 12;     // synthetic.images_per_class
+  int64_t shapes_size = 64;          // synthetic.image_size
 
   HgclipTrainOptions();
   void declare(ConfigSchema& schema);

@@ -1,14 +1,15 @@
 #pragma once
-// A generated hierarchical image set for classification tests and demos: coarse classes are
-// shape families (circle, square, triangle), fine classes a shape in a colour ("red_circle"),
-// drawn with OpenCV at a random position and size on a noisy grey background. Written as one
-// folder per fine class (PNG files) and an HGCLIP hierarchy file ("red_circle, circle" per line).
+// A generated hierarchical image set for classification tests and the offline hgclip-train demo:
+// coarse classes are shape families (circle, square, triangle), fine classes a shape in a colour
+// ("red_circle"), drawn with OpenCV at a random position and size on a noisy grey background.
+// Written as one folder per fine class (PNG files) and an HGCLIP hierarchy file
+// ("red_circle, circle" per line). The same options give the same files.
 #include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
 
-namespace hc::test {
+namespace hc {
 
 struct ShapeSetOptions {
   int images_per_class = 12;
@@ -25,4 +26,4 @@ void write_shape_images(const std::filesystem::path& root, const ShapeSetOptions
 // Writes the hierarchy file: one "fine, coarse" line per fine class.
 void write_shape_hierarchy(const std::filesystem::path& file);
 
-}  // namespace hc::test
+}  // namespace hc

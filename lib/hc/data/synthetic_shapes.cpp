@@ -1,13 +1,14 @@
-#include "generated_shapes.h"
+#include "hc/data/synthetic_shapes.h"
 
 #include <fstream>
 #include <random>
-#include <stdexcept>
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
-namespace hc::test {
+#include "hc/core/error.h"
+
+namespace hc {
 namespace fs = std::filesystem;
 
 namespace {
@@ -69,7 +70,7 @@ void write_shape_images(const fs::path& root, const ShapeSetOptions& options) {
         const cv::Mat image = draw_shape(shape, colour, options.size, random);
         const fs::path file = folder / (std::to_string(i) + ".png");
         if (!cv::imwrite(file.string(), image)) {
-          throw std::runtime_error("cannot write " + file.string());
+          throw runtime_error("cannot write {}", file.string());
         }
       }
     }
@@ -82,6 +83,7 @@ void write_shape_hierarchy(const fs::path& file) {
   for (const char* shape : kShapes) {
     for (const char* colour : kColours) out << colour << "_" << shape << ", " << shape << "\n";
   }
+  if (!out.flush()) throw runtime_error("cannot write {}", file.string());
 }
 
-}  // namespace hc::test
+}  // namespace hc
