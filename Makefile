@@ -124,5 +124,30 @@ table3: configure
 	  --test-csv $(HIERARCAPS)/hierarcaps_test.csv --images $(HIERARCAPS)/test_imgs \
 	  --exclude $(HIERARCAPS)/hierarcaps_test.csv --max-steps $(MAX_STEPS)
 
+# HGCLIP (docs/hgclip-train.md): make hgclip DATASET=<a configs/hgclip/ name> MODEL=<folder|
+# weights|hub id> [METHOD=coop|vpt|vp|zeroshot] [CONFIG=extra.yaml]; data paths come from the
+# dataset's config (override with SET="--set data.train=..."). One run per dataset, method and
+# model under runs/hgclip/: result.json, model/ (the trained prompts), loss.jsonl, loss.svg;
+# resumes by itself when the run's checkpoint exists.
+.PHONY: hgclip hgclip-demo
+hgclip: DATASET ?= cifar-100
+hgclip: MODEL ?= openai/clip-vit-base-patch16
+hgclip: METHOD ?= hgclip
+hgclip: RUN ?= runs/hgclip/$(DATASET)-$(METHOD)-$(subst /,--,$(patsubst /%,%,$(patsubst %/,%,$(MODEL))))
+hgclip: configure
+	cmake --build $(BUILD) -j $(JOBS) --target hgclip-train
+	$(BUILD)/bin/hgclip-train --config configs/hgclip/$(DATASET).yaml \
+	  $(if $(CONFIG),--config $(CONFIG),) --model $(MODEL) --method $(METHOD) $(SET) \
+	  --out $(RUN)/model --checkpoint-dir $(RUN)/checkpoint --output $(RUN)/result.json \
+	  $(if $(wildcard $(RUN)/checkpoint/training_state.json),--resume $(RUN)/checkpoint,)
+
+# HGCLIP learning on the CPU, offline: a generated shape/colour set (coarse: shape, fine: shape
+# in a colour), a random ViT-B/32-shaped CLIP from hc init-model, EPOCHS epochs; per-level test
+# accuracy of zero-shot CLIP before and of HGCLIP after.
+hgclip-demo: EPOCHS ?= 4
+hgclip-demo: configure
+	cmake --build $(BUILD) -j $(JOBS) --target hc-cli hgclip-train
+	bash scripts/hgclip-demo.sh $(BUILD) $(SHARED) $(EPOCHS)
+
 clean:
 	rm -rf $(BUILD) $(BUILD)-asan

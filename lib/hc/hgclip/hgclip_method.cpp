@@ -1,0 +1,144 @@
+#include "hc/hgclip/hgclip_method.h"
+
+#include "hc/core/error.h"
+#include "hc/hgclip/hgclip_model.h"
+#include "hc/hgclip/label_graph.h"
+#include "hc/hgclip/prompt_clip.h"
+
+namespace hc {
+
+namespace {
+
+const char* const kNotImplemented[] = {"cocoop", "maple", "kgcoop", "promptsrc"};
+
+std::string available() {
+  std::string text;
+  for (const std::string& name : implemented_methods()) text += (text.empty() ? "" : ", ") + name;
+  return text;
+}
+
+class HgclipClassifier final : public HierarchicalClassifier {
+ public:
+  HgclipClassifier(HgclipModel model, at::Tensor prototypes)
+      : model_(std::move(model)), prototypes_(std::move(prototypes)) {}
+  at::Tensor logits(const at::Tensor& pixel_values) override {
+    const ClipModel& clip = model_->clip;
+    return model_->forward(pixel_values.to(clip->device(), clip->dtype()), prototypes_).logits;
+  }
+  std::vector<std::pair<std::string, at::Tensor>> learnable_parameters() const override {
+    return model_->learnable_parameters();
+  }
+  void load_learnable_parameters(const std::map<std::string, at::Tensor>& values,
+                                 const std::string& source) override {
+    model_->load_learnable_parameters(values, source);
+  }
+
+ private:
+  HgclipModel model_;
+  at::Tensor prototypes_;
+};
+
+class PromptClassifier final : public HierarchicalClassifier {
+ public:
+  explicit PromptClassifier(PromptClip model) : model_(std::move(model)) {}
+  at::Tensor logits(const at::Tensor& pixel_values) override {
+    const ClipModel& clip = model_->clip;
+    return model_->forward(pixel_values.to(clip->device(), clip->dtype()));
+  }
+  std::vector<std::pair<std::string, at::Tensor>> learnable_parameters() const override {
+    return model_->learnable_parameters();
+  }
+  void load_learnable_parameters(const std::map<std::string, at::Tensor>& values,
+                                 const std::string& source) override {
+    model_->load_learnable_parameters(values, source);
+  }
+
+ private:
+  PromptClip model_;
+};
+
+// CoOp takes as many context vectors as ctx_init has words (coop_model.py); the others use
+// hgclip.n_ctx with the ctx_init rule of text_prompt_learner.h.
+int64_t context_words(const std::string& text) {
+  int64_t words = 0;
+  bool in_word = false;
+  for (char c : text) {
+    const bool space = c == ' ' || c == '_';
+    if (!space && !in_word) ++words;
+    in_word = !space;
+  }
+  return words;
+}
+
+PromptClipDesign prompt_design(HgclipMethod method, const HgclipOptions& options) {
+  PromptClipDesign design;
+  design.n_ctx = options.n_ctx;
+  design.ctx_init = options.ctx_init;
+  design.seed = options.seed;
+  design.fp16_prompts = options.fp16_prompts;
+  design.vision_ctx = options.vision_ctx;
+  design.learn_context = method == HgclipMethod::Coop || method == HgclipMethod::Vp;
+  const bool vision = method == HgclipMethod::Vpt || method == HgclipMethod::Vp;
+  design.vision_depth = vision ? options.vision_depth : 0;
+  if (method == HgclipMethod::Coop && !options.ctx_init.empty()) {
+    design.n_ctx = context_words(options.ctx_init);
+  }
+  if (method == HgclipMethod::Vpt || method == HgclipMethod::Zeroshot) {
+    // Fixed prompts: one context row initialised from ctx_init's first token and never
+    // trained, the rest of ctx_init fixed tokens, so the prompt is "<ctx_init> <class>." as
+    // tokenised.
+    design.n_ctx = 1;
+  }
+  return design;
+}
+
+}  // namespace
+
+HierarchicalClassifier::~HierarchicalClassifier() = default;
+
+std::vector<std::string> implemented_methods() {
+  return {"hgclip", "coop", "vpt", "vp", "zeroshot"};
+}
+
+HgclipMethod parse_hgclip_method(const std::string& name) {
+  if (name == "hgclip") return HgclipMethod::Hgclip;
+  if (name == "coop") return HgclipMethod::Coop;
+  if (name == "vpt") return HgclipMethod::Vpt;
+  if (name == "vp") return HgclipMethod::Vp;
+  if (name == "zeroshot") return HgclipMethod::Zeroshot;
+  for (const char* missing : kNotImplemented) {
+    if (name == missing) {
+      throw usage_error("method '{}' is not implemented in hc (available: {})", name, available());
+    }
+  }
+  throw usage_error("method '{}': expected one of {}", name, available());
+}
+
+std::string method_name(HgclipMethod method) {
+  switch (method) {
+    case HgclipMethod::Hgclip: return "hgclip";
+    case HgclipMethod::Coop: return "coop";
+    case HgclipMethod::Vpt: return "vpt";
+    case HgclipMethod::Vp: return "vp";
+    case HgclipMethod::Zeroshot: return "zeroshot";
+  }
+  return "?";
+}
+
+bool method_trains(HgclipMethod method) { return method != HgclipMethod::Zeroshot; }
+bool method_needs_prototypes(HgclipMethod method) { return method == HgclipMethod::Hgclip; }
+
+std::unique_ptr<HierarchicalClassifier> make_hierarchical_classifier(
+    HgclipMethod method, ClipModel clip, const ClipTokenizer& tokenizer,
+    const ClassHierarchy& hierarchy, const HgclipOptions& options, const at::Tensor& prototypes) {
+  if (method == HgclipMethod::Hgclip) {
+    if (!prototypes.defined()) throw runtime_error("method hgclip: no class prototypes given");
+    const LabelGraph graph = build_label_graph(hierarchy, options.duplicate_edges_mode());
+    HgclipModel model(std::move(clip), tokenizer, hierarchy, graph, options);
+    return std::make_unique<HgclipClassifier>(std::move(model), prototypes);
+  }
+  return std::make_unique<PromptClassifier>(
+      PromptClip(std::move(clip), tokenizer, hierarchy, prompt_design(method, options)));
+}
+
+}  // namespace hc

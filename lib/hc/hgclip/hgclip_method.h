@@ -1,0 +1,63 @@
+#pragma once
+// What hgclip-train trains (the `method` key): HGCLIP itself or one of the baselines of its
+// comparison, behind one interface the training task, the evaluation and the checkpoints use.
+//
+//   hgclip    HgclipModel (hgclip_model.h): deep prompts in both towers, the two graph
+//             networks, prototype attention; needs the class prototypes
+//   coop      learnable text context only (prompt_clip.h)
+//   vpt       deep vision prompts only, fixed text prompts
+//   vp        the official VP_CLIP: text context and deep vision prompts
+//   zeroshot  plain CLIP on "<ctx_init> <class>.", nothing trained (evaluation only)
+//
+// The official repository's other baselines (cocoop, maple, kgcoop, promptsrc) are not
+// implemented: naming one is a usage hc::Error listing what is available.
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <ATen/core/Tensor.h>
+
+#include "hc/data/class_hierarchy.h"
+#include "hc/hgclip/hgclip_options.h"
+#include "hc/model/clip_model.h"
+
+namespace hc {
+
+class ClipTokenizer;
+
+enum class HgclipMethod { Hgclip, Coop, Vpt, Vp, Zeroshot };
+
+// "hgclip", "coop", "vpt", "vp", "zeroshot"; anything else is a usage hc::Error naming the key
+// `method`, what is available, and (for the official repository's other baselines) that they are
+// not implemented.
+HgclipMethod parse_hgclip_method(const std::string& name);
+std::string method_name(HgclipMethod method);
+std::vector<std::string> implemented_methods();
+bool method_trains(HgclipMethod method);     // false for zeroshot
+bool method_needs_prototypes(HgclipMethod method);  // true for hgclip
+
+// A classifier over every class of every level of a hierarchy (logit columns in
+// ClassHierarchy::all_classes() order) on a frozen CLIP.
+class HierarchicalClassifier {
+ public:
+  virtual ~HierarchicalClassifier();
+  // [B, K] logits of preprocessed images [B, 3, S, S] (gradients flow to the learnable tensors
+  // unless called under a NoGradGuard).
+  virtual at::Tensor logits(const at::Tensor& pixel_values) = 0;
+  // The trainable tensors under the official names, in a fixed order.
+  virtual std::vector<std::pair<std::string, at::Tensor>> learnable_parameters() const = 0;
+  // Every learnable tensor must be given with its shape (one usage hc::Error naming source
+  // otherwise).
+  virtual void load_learnable_parameters(const std::map<std::string, at::Tensor>& values,
+                                         const std::string& source) = 0;
+};
+
+// prototypes: [K, D] (the prototypes stage), required for hgclip and ignored otherwise.
+std::unique_ptr<HierarchicalClassifier> make_hierarchical_classifier(
+    HgclipMethod method, ClipModel clip, const ClipTokenizer& tokenizer,
+    const ClassHierarchy& hierarchy, const HgclipOptions& options, const at::Tensor& prototypes);
+
+}  // namespace hc

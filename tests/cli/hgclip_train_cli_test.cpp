@@ -1,0 +1,218 @@
+// hgclip-train end to end on the tiny HGCLIP fixture model and a generated shape/colour set
+// (coarse: shape family, fine: shape x colour): HGCLIP learns both levels well above the
+// zero-shot start, every implemented method runs a step and trains exactly its own tensors, a
+// run stopped by SIGTERM resumes to the same learnable tensors as one that never stopped, and
+// bad inputs are clean errors.
+#include "catch_torch.h"
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <string>
+
+#include "../model/model_test_util.h"
+#include "hc/data/synthetic_shapes.h"
+#include "hc/train/step_log.h"
+#include "test_support.h"
+
+namespace {
+namespace fs = std::filesystem;
+using Catch::Matchers::Contains;
+using hc::test::quoted;
+using hc::test::TempDir;
+using nlohmann::json;
+
+fs::path tiny_model() { return hc::test::shared_path("fixtures/hgclip/model"); }
+
+// The shape set and its hierarchy under dir; a quarter of each class for validation and test.
+void write_shapes(const TempDir& dir, int per_class) {
+  hc::ShapeSetOptions options;
+  options.images_per_class = per_class;
+  hc::write_shape_images(dir / "images", options);
+  hc::write_shape_hierarchy(dir / "hierarchy.txt");
+}
+
+// Sizes that fit the 3-layer, 16-wide fixture model, and a small graph network.
+std::string common_args(const TempDir& dir) {
+  return "--model " + quoted(tiny_model()) + " --threads 2 --set hierarchy.file=" +
+         quoted(dir / "hierarchy.txt") + " --set data.train=" + quoted(dir / "images") +
+         " --set data.val_fraction=0.25 --set data.test_fraction=0.25"
+         " --set hgclip.vision_depth=3 --set hgclip.language_depth=3"
+         " --set hgclip.gnn_hidden=32 --set hgclip.gnn_heads=2 --set train.batch_size=8"
+         " --set model.batch_size=32 --set train.log_every=1000 ";
+}
+
+hc::test::CommandResult hgclip_train(const TempDir& dir, const std::string& args) {
+  return hc::test::run_command("env -u HC_VOCAB OMP_WAIT_POLICY=PASSIVE HC_CACHE_DIR=" +
+                               quoted(dir / "cache") + " " + hc::test::binary("hgclip-train") +
+                               " " + common_args(dir) + args);
+}
+
+json read_json(const fs::path& path) { return json::parse(hc::test::read_bytes(path)); }
+
+double top1(const json& result, const std::string& level) {
+  return result["test"]["levels"][level]["top1"].get<double>();
+}
+
+}  // namespace
+
+TEST_CASE("hgclip-train: HGCLIP learns both levels above the zero-shot start", "[cli][hgclip]") {
+  TempDir dir;
+  write_shapes(dir, 16);
+  const auto zeroshot =
+      hgclip_train(dir, "--method zeroshot -o " + quoted(dir / "zs" / "result.json"));
+  INFO(zeroshot.err);
+  REQUIRE(zeroshot.exit_code == 0);
+  const json before = read_json(dir / "zs" / "result.json");
+  CHECK(before["test"]["images"] == 9 * 4);  // every test image, no dropped batch
+
+  const auto trained = hgclip_train(
+      dir, "--epochs 12 --set optimizer.type=adamw --lr 3e-3 --out " + quoted(dir / "model") +
+               " -o " + quoted(dir / "run" / "result.json"));
+  INFO(trained.err);
+  REQUIRE(trained.exit_code == 0);
+  const json after = read_json(dir / "run" / "result.json");
+  CHECK(after["metrics"]["images"]["train"] == 9 * 8);
+  CHECK(after["test"]["images"] == 9 * 4);
+  for (const std::string level : {"coarse", "fine"}) {
+    CAPTURE(level, top1(before, level), top1(after, level));
+    CHECK(top1(after, level) >= top1(before, level) + 0.25);
+  }
+  // Validation once per epoch (the plateau schedule's cadence) besides the one before training.
+  CHECK(after["validation"].size() == 13);
+  CHECK(after["validation"][0]["val"]["levels"]["fine"]["top1"].is_number());
+  CHECK(fs::exists(dir / "run" / "loss.svg"));
+  // Only what the base CLIP lacks is saved.
+  for (const char* file : {"hgclip_prompts.safetensors", "hgclip_prototypes.safetensors",
+                           "hgclip.json"}) {
+    CHECK(fs::exists(dir / "model" / file));
+  }
+  CHECK_FALSE(fs::exists(dir / "model" / "model.safetensors"));
+  const auto prompts = hc::test::read_tensors(dir / "model" / "hgclip_prompts.safetensors");
+  for (const auto& [name, tensor] : prompts) CHECK(name.rfind("clip.", 0) != 0);
+  // The prototypes stage is cached: a second run reads it.
+  const auto again = hgclip_train(dir, "--max-steps 1 --out " + quoted(dir / "model2") + " -o " +
+                                           quoted(dir / "run2" / "result.json"));
+  INFO(again.err);
+  REQUIRE(again.exit_code == 0);
+  CHECK(read_json(dir / "run2" / "result.json")["metrics"]["prototypes"]["from_cache"] == true);
+}
+
+TEST_CASE("hgclip-train: every method runs and trains only its own tensors", "[cli][hgclip]") {
+  TempDir dir;
+  write_shapes(dir, 4);
+  struct Expected {
+    std::string method;
+    bool ctx, vision, text_deep, gnn;
+  };
+  for (const Expected& e : {Expected{"hgclip", true, true, true, true},
+                            Expected{"coop", true, false, false, false},
+                            Expected{"vpt", false, true, false, false},
+                            Expected{"vp", true, true, false, false}}) {
+    CAPTURE(e.method);
+    const auto run = hgclip_train(dir, "--method " + e.method + " --max-steps 1 --out " +
+                                           quoted(dir / e.method) + " -o " +
+                                           quoted(dir / (e.method + "-run") / "result.json"));
+    INFO(run.err);
+    REQUIRE(run.exit_code == 0);
+    const json result = read_json(dir / (e.method + "-run") / "result.json");
+    CHECK(result["metrics"]["steps"] == 1);
+    CHECK(result["test"]["levels"]["coarse"]["top1"].is_number());
+    const auto prompts = hc::test::read_tensors(dir / e.method / "hgclip_prompts.safetensors");
+    CHECK(result["metrics"]["trained_tensors"] == prompts.size());
+    bool ctx = false, vision = false, text_deep = false, gnn = false;
+    for (const auto& [name, tensor] : prompts) {
+      ctx = ctx || name == "prompt_learner.ctx";
+      vision = vision || name.rfind("image_encoder.", 0) == 0;
+      text_deep = text_deep || name.rfind("text_encoder.", 0) == 0;
+      gnn = gnn || name.rfind("gnn_", 0) == 0;
+    }
+    CHECK(ctx == e.ctx);
+    CHECK(vision == e.vision);
+    CHECK(text_deep == e.text_deep);
+    CHECK(gnn == e.gnn);
+    CHECK(fs::exists(dir / e.method / "hgclip_prototypes.safetensors") == (e.method == "hgclip"));
+  }
+  const auto zeroshot =
+      hgclip_train(dir, "--method zeroshot -o " + quoted(dir / "zs" / "result.json"));
+  INFO(zeroshot.err);
+  REQUIRE(zeroshot.exit_code == 0);
+  const json result = read_json(dir / "zs" / "result.json");
+  CHECK(result["val"]["levels"]["fine"]["top1"].is_number());
+  CHECK(result["test"]["consistency"]["path"].is_number());
+}
+
+TEST_CASE("hgclip-train: stopped by SIGTERM, --resume ends at the same learnable tensors",
+          "[cli][hgclip]") {
+  TempDir dir;
+  write_shapes(dir, 8);
+  const std::string common = "--epochs 6 --set train.batch_size=4 --set train.checkpoint_every=4 "
+                             "--set train.plateau_patience=0 ";
+  const auto straight = hgclip_train(dir, common + "--out " + quoted(dir / "straight") + " -o " +
+                                              quoted(dir / "straight-run" / "result.json"));
+  INFO(straight.err);
+  REQUIRE(straight.exit_code == 0);
+
+  const fs::path checkpoint = dir / "stopped-run" / "checkpoint";
+  const std::string stopped_args =
+      common + "--out " + quoted(dir / "resumed") + " -o " + quoted(dir / "stopped-run" / "result.json");
+  const std::string script =
+      "env -u HC_VOCAB OMP_WAIT_POLICY=PASSIVE HC_CACHE_DIR=" + quoted(dir / "cache") + " " +
+      hc::test::binary("hgclip-train") + " " + common_args(dir) + stopped_args + " 2>" +
+      quoted(dir / "stopped.log") + " &\npid=$!\nwhile [ ! -e " +
+      quoted(checkpoint / "training_state.json") +
+      " ] && kill -0 $pid 2>/dev/null; do sleep 0.05; done\nkill -TERM $pid\nwait $pid\necho $?\n";
+  hc::test::write_bytes(dir / "stop.sh", script);
+  const auto stopped = hc::test::run_command("sh " + quoted(dir / "stop.sh"));
+  INFO(hc::test::read_bytes(dir / "stopped.log"));
+  REQUIRE(stopped.out.find("143") != std::string::npos);
+  CHECK_FALSE(fs::exists(dir / "resumed"));
+
+  const auto resumed = hgclip_train(dir, stopped_args + " --resume " + quoted(checkpoint));
+  INFO(resumed.err);
+  REQUIRE(resumed.exit_code == 0);
+  const json result = read_json(dir / "stopped-run" / "result.json");
+  const int64_t from = result["metrics"]["resumed_from"].get<int64_t>();
+  CHECK(from > 0);
+  CHECK(from < result["metrics"]["steps"].get<int64_t>());
+  const auto want = hc::test::read_tensors(dir / "straight" / "hgclip_prompts.safetensors");
+  const auto got = hc::test::read_tensors(dir / "resumed" / "hgclip_prompts.safetensors");
+  REQUIRE(want.size() == got.size());
+  for (const auto& [name, tensor] : want) {
+    CAPTURE(name);
+    CHECK(torch::equal(got.at(name), tensor));
+  }
+  const auto a = hc::StepLog::read(dir / "straight-run" / "loss.jsonl", 1 << 30).series("total");
+  const auto b = hc::StepLog::read(dir / "stopped-run" / "loss.jsonl", 1 << 30).series("total");
+  CHECK(a == b);
+  const auto lr_a = hc::StepLog::read(dir / "straight-run" / "loss.jsonl", 1 << 30).series("lr");
+  const auto lr_b = hc::StepLog::read(dir / "stopped-run" / "loss.jsonl", 1 << 30).series("lr");
+  CHECK(lr_a == lr_b);
+}
+
+TEST_CASE("hgclip-train: bad methods and mismatched data are usage errors", "[cli][hgclip]") {
+  TempDir dir;
+  write_shapes(dir, 2);
+  const auto maple = hgclip_train(dir, "--method maple -o " + quoted(dir / "r.json"));
+  CHECK(maple.exit_code == 2);
+  CHECK_THAT(maple.err, Contains("method") && Contains("not implemented") && Contains("coop"));
+  const auto unknown = hgclip_train(dir, "--method nosuch -o " + quoted(dir / "r.json"));
+  CHECK(unknown.exit_code == 2);
+  CHECK_THAT(unknown.err, Contains("method") && Contains("hgclip"));
+
+  // An image folder whose class the hierarchy lacks.
+  hc::test::write_bytes(dir / "short.txt", "red_circle, circle\ngreen_circle, circle\n");
+  const auto mismatch = hgclip_train(dir, "--set hierarchy.file=" + quoted(dir / "short.txt") +
+                                              " --method zeroshot -o " + quoted(dir / "r.json"));
+  CHECK(mismatch.exit_code == 2);
+  CHECK_THAT(mismatch.err, Contains("short.txt"));
+
+  fs::create_directories(dir / "exists");
+  const auto exists = hgclip_train(dir, "--max-steps 1 --out " + quoted(dir / "exists") + " -o " +
+                                            quoted(dir / "r.json"));
+  CHECK(exists.exit_code == 2);
+  CHECK_THAT(exists.err, Contains("--force"));
+  const auto bf16 = hgclip_train(dir, "--dtype bf16 --max-steps 1 -o " + quoted(dir / "r.json"));
+  CHECK(bf16.exit_code == 2);
+  CHECK_THAT(bf16.err, Contains("float32"));
+}
