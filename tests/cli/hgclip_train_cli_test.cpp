@@ -11,6 +11,7 @@
 #include <string>
 
 #include "../model/model_test_util.h"
+#include "hc/data/cifar_binary.h"
 #include "hc/data/synthetic_shapes.h"
 #include "hc/train/step_log.h"
 #include "test_paths.h"
@@ -233,4 +234,27 @@ TEST_CASE("hgclip-train: every shipped config reads with its keys", "[cli][hgcli
     ++configs;
   }
   CHECK(configs >= 14);  // 12 datasets, official, demo
+}
+
+TEST_CASE("hgclip-train: CIFAR-100 binaries with the built-in hierarchy", "[cli][hgclip]") {
+  TempDir dir;
+  const fs::path train = hc::write_synthetic_cifar(dir / "train.bin", hc::CifarKind::Cifar100, 400);
+  const fs::path test = hc::write_synthetic_cifar(dir / "test.bin", hc::CifarKind::Cifar100, 200);
+  const auto run = hc::test::run_command(
+      "env -u HC_VOCAB OMP_WAIT_POLICY=PASSIVE HC_CACHE_DIR=" + quoted(dir / "cache") + " " +
+      hc::test::binary("hgclip-train") + " --model " + quoted(tiny_model()) +
+      " --threads 2 --set hierarchy.format=cifar100 --set data.format=cifar100 --set data.train=" +
+      quoted(train) + " --set data.test=" + quoted(test) +
+      " --set data.val_fraction=0.25 --set hgclip.vision_depth=3 --set hgclip.language_depth=3"
+      " --set hgclip.gnn_hidden=32 --set hgclip.gnn_heads=2 --set train.batch_size=16"
+      " --max-steps 2 --out " + quoted(dir / "model") + " -o " + quoted(dir / "run" / "result.json"));
+  INFO(run.err);
+  REQUIRE(run.exit_code == 0);
+  const json result = read_json(dir / "run" / "result.json");
+  CHECK(result["metrics"]["images"]["train"] == 300);  // 4 records a class, 1 drawn for validation
+  CHECK(result["metrics"]["images"]["val"] == 100);
+  CHECK(result["test"]["images"] == 200);
+  CHECK(result["test"]["levels"]["coarse"]["classes"] == 20);
+  CHECK(result["test"]["levels"]["fine"]["classes"] == 100);
+  CHECK(result["metrics"]["steps"] == 2);
 }
