@@ -3,20 +3,22 @@
 # generated shape/colour image set (coarse classes: circle, square, triangle; fine classes: each
 # shape in red, green and blue), a randomly initialised ViT-B/32-shaped CLIP comes from
 # hc init-model, and the test split's per-level accuracy of the plain CLIP (method zeroshot) is
-# printed beside that of HGCLIP trained for EPOCHS epochs (configs/hgclip/demo.yaml).
+# printed beside that of HGCLIP trained for EPOCHS epochs (configs/hgclip/demo.yaml). MODEL=...
+# (a folder, weights file or cached hub id of a CLIP with at least 9 layers a tower) replaces the
+# random model.
 #   scripts/hgclip-demo.sh BUILD_DIR SHARED_DIR [EPOCHS]
 set -euo pipefail
 build="${1:-build}"
 shared="${2:-../shared}"
 epochs="${3:-${EPOCHS:-4}}"
 bin="$build/bin"
-model="$build/demo-model"
+model="${MODEL:-$build/demo-model}"
 out="runs/hgclip-demo"
 data="$out/shapes"
 
 vocab="$shared/data/clip-tokenizer"
 if [ ! -d "$vocab" ]; then vocab="${HC_VOCAB:-data/downloads/clip-tokenizer/bpe_simple_vocab_16e6.txt.gz}"; fi
-if [ ! -d "$model" ]; then
+if [ -z "${MODEL:-}" ] && [ ! -d "$model" ]; then
   echo "== hgclip-demo: writing a random ViT-B/32-shaped checkpoint to $model (hc init-model)" >&2
   "$bin/hc" init-model --arch ViT-B-32 --seed 0 --vocab "$vocab" --out "$model" >/dev/null
 fi

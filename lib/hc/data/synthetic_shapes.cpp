@@ -33,10 +33,12 @@ cv::Mat draw_shape(int shape, int colour, int size, std::mt19937& random) {
   cv::Mat noise(size, size, CV_8UC3);
   cv::randu(noise, cv::Scalar::all(0), cv::Scalar::all(30));
   image += noise;
-  std::uniform_int_distribution<int> extent(size / 6, size / 3);
+  // Large shapes near the centre: the share of the image a shape covers (square > circle >
+  // triangle) then tells the shapes apart even in a randomly initialised model's features.
+  std::uniform_int_distribution<int> extent(size * 5 / 16, size * 6 / 16);
   const int r = extent(random);
-  std::uniform_int_distribution<int> centre(r, size - 1 - r);
-  const cv::Point c(centre(random), centre(random));
+  std::uniform_int_distribution<int> jitter(-size / 16, size / 16);
+  const cv::Point c(size / 2 + jitter(random), size / 2 + jitter(random));
   const cv::Scalar fill = colour_bgr(colour, random);
   if (shape == 0) {
     cv::circle(image, c, r, fill, cv::FILLED, cv::LINE_AA);

@@ -1,9 +1,9 @@
 #pragma once
 // A generated hierarchical image set for classification tests and the offline hgclip-train demo:
 // coarse classes are shape families (circle, square, triangle), fine classes a shape in a colour
-// ("red_circle"), drawn with OpenCV at a random position and size on a noisy grey background.
-// Written as one folder per fine class (PNG files) and an HGCLIP hierarchy file
-// ("red_circle, circle" per line). The same options give the same files.
+// ("red_circle"), drawn with OpenCV large and near the centre (jittered position and size) on a
+// noisy grey background. Written as one folder per fine class (PNG files) and an HGCLIP
+// hierarchy file ("red_circle, circle" per line). The same options give the same files.
 #include <cstdint>
 #include <filesystem>
 #include <string>

@@ -307,6 +307,10 @@ void run_hgclip_train(const HgclipTrainOptions& options, RunContext& context, Ru
                        options.hgclip.level_weights, pool);
   if (!options.loop.resume.empty()) task.resume_schedule(options.loop.resume);
 
+  // The training flips come from torch's default generator (its state is in every
+  // checkpoint); seeded here so that a fresh run is reproducible, as the official
+  // torch.manual_seed(args.seed). A resumed run restores the saved state instead.
+  at::manual_seed(static_cast<uint64_t>(options.loop.seed));
   TrainLoopOptions loop = options.loop;
   if (loop.validate_every == 0) {
     // Once per epoch, as the official code evaluates (and steps its schedule).
