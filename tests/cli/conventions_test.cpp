@@ -108,6 +108,18 @@ std::vector<ToolCase> tools() {
                             quoted(dir / "checkpoint") + " --set train.log_dir=" +
                             quoted(dir / "logs") + " -o " + output;
                    }});
+  cases.push_back({"hgclip-train", hc::test::binary("hgclip-train"), "hgclip.n_ctx", true, false,
+                   [](const TempDir& dir, const std::string& output) {
+                     hc::test::run_command(hc::test::binary("hgclip-train") + " --write-shapes " +
+                                           quoted(dir / "shapes") +
+                                           " --set synthetic.images_per_class=4");
+                     return "--model " + quoted(shared_path("fixtures/hgclip/model")) +
+                            " --method zeroshot --set hierarchy.file=" +
+                            quoted(dir / "shapes" / "hierarchy.txt") + " --set data.train=" +
+                            quoted(dir / "shapes" / "images") +
+                            " --set data.val_fraction=0.25 --set data.test_fraction=0.25 -o " +
+                            output;
+                   }});
   cases.push_back({"hc inspect", hc::test::binary("hc") + " inspect", "inspect.model", false,
                    false, [](const TempDir&, const std::string& output) {
                      return quoted(tiny_model()) + " -o " + output;

@@ -48,8 +48,9 @@ DatasetSplits split_images(const LabelledImageSet& all, double val_fraction, dou
 }
 
 void ImageDatasetOptions::declare(ConfigSchema& schema, const std::string& section) {
-  schema.add(section + ".train", train, "training images: one folder per class")
-      .required()
+  // Not a schema requirement: a tool may have modes that read no images (hgclip-train
+  // --write-shapes); the tool checks it before reading.
+  schema.add(section + ".train", train, "training images: one folder per class (required)")
       .relative_to_config();
   schema.add(section + ".val", val,
              "validation images: one folder per class (empty: val_fraction of train)")

@@ -64,6 +64,10 @@ void HgclipTrainOptions::declare(ConfigSchema& schema) {
 
 void HgclipTrainOptions::validate() const {
   if (model.path.empty()) throw usage_error("model.path: expected the CLIP model (--model)");
+  if (data.train.empty()) {
+    throw usage_error("data.train: expected the training images (one folder per class, or the "
+                      "CIFAR-100 train file with data.format cifar100)");
+  }
   parse_hgclip_method(method);
   if (data_format == "cifar100" && !data.val.empty()) {
     throw usage_error("data.val {}: with data.format cifar100 the validation split is drawn from "
