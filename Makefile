@@ -144,7 +144,7 @@ hgclip: configure
 # HGCLIP learning on the CPU, offline: a generated shape/colour set (coarse: shape, fine: shape
 # in a colour), a random ViT-B/32-shaped CLIP from hc init-model, EPOCHS epochs; per-level test
 # accuracy of zero-shot CLIP before and of HGCLIP after. MODEL=<a pretrained CLIP> replaces the
-# random one (docs/hgclip-train.md: a random ViT-B/32 does not learn this set in 4 epochs).
+# random one.
 hgclip-demo: EPOCHS ?= 4
 hgclip-demo: configure
 	cmake --build $(BUILD) -j $(JOBS) --target hc-cli hgclip-train

@@ -243,47 +243,22 @@ void report_training(const HgclipTrainOptions& options, const TrainLoopOutcome& 
   }
 }
 
-}  // namespace
+void write_shapes(const HgclipTrainOptions& options, RunResult& result) {
+  ShapeSetOptions shapes;
+  shapes.images_per_class = static_cast<int>(options.shapes_per_class);
+  shapes.size = static_cast<int>(options.shapes_size);
+  write_shape_images(options.write_shapes / "images", shapes);
+  write_shape_hierarchy(options.write_shapes / "hierarchy.txt");
+  std::cout << options.write_shapes.string() << std::endl;
+  result.discard();
+}
 
-void run_hgclip_train(const HgclipTrainOptions& options, RunContext& context, RunResult& result) {
-  if (!options.write_shapes.empty()) {
-    ShapeSetOptions shapes;
-    shapes.images_per_class = static_cast<int>(options.shapes_per_class);
-    shapes.size = static_cast<int>(options.shapes_size);
-    write_shape_images(options.write_shapes / "images", shapes);
-    write_shape_hierarchy(options.write_shapes / "hierarchy.txt");
-    std::cout << options.write_shapes.string() << std::endl;
-    result.discard();
-    return;
-  }
-  options.validate();
-  const HgclipMethod method = parse_hgclip_method(options.method);
-  const at::ScalarType dtype = compute_dtype(context.compute);
-  if (method_trains(method) && dtype != at::kFloat) {
-    throw usage_error("compute.dtype {}: training keeps float32 weights (use --dtype fp32, and "
-                      "train.autocast bf16 on CUDA for speed)",
-                      context.compute.dtype);
-  }
-  const at::Device device = compute_device(context.compute);
-  result.set_metric("method", options.method);
-
-  HgclipData data = load_data(options);
-  result.set_metric("images", split_sizes(data));
-  result.set("hierarchy", data.hierarchy.hierarchy.to_json());
-  result.timer().done("load_data");
-  ClipBundle bundle = open_model(options, device, dtype);
-  result.set_model(model_identity_json(bundle.identity));
-  const PreprocessConfig preprocess = model_preprocess(options, bundle);
-  for (at::Tensor& param : bundle.model->parameters()) param.requires_grad_(false);
-  result.timer().done("load_model");
-  ThreadPool pool(static_cast<std::size_t>(context.threads()));
-  if (!method_trains(method)) {
-    run_zeroshot(options, data, bundle, preprocess, pool, result);
-    return;
-  }
-
+// Prototypes (hgclip), the classifier, the task and the loop, then the final test evaluation.
+void train_method(const HgclipTrainOptions& options, HgclipMethod method, const HgclipData& data,
+                  const ClipBundle& bundle, const PreprocessConfig& preprocess, ThreadPool& pool,
+                  RunContext& context, RunResult& result) {
   const DistributedEnv env = DistributedEnv::from_environment();
-  std::unique_ptr<DataParallel> parallel = DataParallel::create(env, device);
+  std::unique_ptr<DataParallel> parallel = DataParallel::create(env, bundle.model->device());
   if (!parallel->is_main()) result.discard();
   const TrainLoopPaths paths = loop_paths(options, result);
   at::Tensor prototypes;
@@ -324,6 +299,39 @@ void run_hgclip_train(const HgclipTrainOptions& options, RunContext& context, Ru
     report_test(data.test, [&](const HierarchicalImageSet& set) { return task.evaluate(set, true); },
                 result);
     result.timer().done("test");
+  }
+}
+
+}  // namespace
+
+void run_hgclip_train(const HgclipTrainOptions& options, RunContext& context, RunResult& result) {
+  if (!options.write_shapes.empty()) {
+    write_shapes(options, result);
+    return;
+  }
+  options.validate();
+  const HgclipMethod method = parse_hgclip_method(options.method);
+  const at::ScalarType dtype = compute_dtype(context.compute);
+  if (method_trains(method) && dtype != at::kFloat) {
+    throw usage_error("compute.dtype {}: training keeps float32 weights (use --dtype fp32, and "
+                      "train.autocast bf16 on CUDA for speed)",
+                      context.compute.dtype);
+  }
+  result.set_metric("method", options.method);
+  HgclipData data = load_data(options);
+  result.set_metric("images", split_sizes(data));
+  result.set("hierarchy", data.hierarchy.hierarchy.to_json());
+  result.timer().done("load_data");
+  ClipBundle bundle = open_model(options, compute_device(context.compute), dtype);
+  result.set_model(model_identity_json(bundle.identity));
+  const PreprocessConfig preprocess = model_preprocess(options, bundle);
+  for (at::Tensor& param : bundle.model->parameters()) param.requires_grad_(false);
+  result.timer().done("load_model");
+  ThreadPool pool(static_cast<std::size_t>(context.threads()));
+  if (method_trains(method)) {
+    train_method(options, method, data, bundle, preprocess, pool, context, result);
+  } else {
+    run_zeroshot(options, data, bundle, preprocess, pool, result);
   }
 }
 
