@@ -49,7 +49,10 @@ class Regression final : public hc::TrainingTask {
     const auto index = torch::tensor(rows, torch::kLong);
     const auto loss = (x_.index_select(0, index).matmul(w_) - y_.index_select(0, index)).pow(2).mean();
     (loss * scale).backward();
-    return {{{"total", loss.item<double>()}}, 0.0};
+    // A term of this task's own, besides the total, for the loss curve to draw.
+    const double residual = (x_.index_select(0, index).matmul(w_) - y_.index_select(0, index))
+                                .abs().mean().item<double>();
+    return {{{"total", loss.item<double>()}, {"residual", residual}}, 0.0};
   }
   hc::NamedParameters trained_parameters() override { return parameters_; }
   torch::optim::Optimizer& optimizer() override { return *optimizer_; }
@@ -206,6 +209,9 @@ TEST_CASE("training loop: step bound, cadences, log and curve", "[train][loop]")
   CHECK(fs::exists(dir / "final" / "w.safetensors"));
   const std::string svg = hc::test::read_bytes(dir / "loss.svg");
   CHECK_THAT(svg, Catch::Contains("<svg") && Catch::Contains("<polyline"));
+  // Every term the task reports gets a panel, not only names the loop knows.
+  CHECK_THAT(svg, Catch::Contains("residual") && Catch::Contains("grad_norm"));
+  CHECK_THAT(svg, !Catch::Contains("step_s"));
 }
 
 TEST_CASE("training loop: loss scaling, overflow skips, autocast only on CUDA", "[train][loop]") {

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <set>
 
 #include <ATen/ATen.h>
 #include <fmt/format.h>
@@ -108,11 +109,28 @@ const std::vector<std::size_t>& epoch_rows(LoopRun& run) {
   return run.order;
 }
 
+// The series the loss curve draws: every loss term the task reports (each task names its
+// own), in the order of the log, then the gradient norm; the loop's bookkeeping is left out.
+std::vector<std::string> curve_series(const StepLog& log) {
+  static const std::set<std::string> bookkeeping = {"step", "epoch", "rows", "lr", "step_s",
+                                                    "skipped", "grad_norm"};
+  std::vector<std::string> series;
+  for (const auto& record : log.records()) {
+    for (const auto& [key, value] : record.items()) {
+      if (value.is_number() && bookkeeping.count(key) == 0 &&
+          std::find(series.begin(), series.end(), key) == series.end()) {
+        series.push_back(key);
+      }
+    }
+  }
+  series.push_back("grad_norm");
+  return series;
+}
+
 void write_log_files(const LoopRun& run) {
   run.log.write(run.paths.log);
   if (!run.paths.curve.empty()) {
-    write_loss_curve_svg(run.paths.curve, run.log,
-                         {"total", "pullback", "entailment", "mining", "grad_norm"},
+    write_loss_curve_svg(run.paths.curve, run.log, curve_series(run.log),
                          "training loss per step");
   }
 }
