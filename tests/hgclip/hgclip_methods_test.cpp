@@ -69,6 +69,7 @@ TEST_CASE("each baseline trains only its own tensors; CLIP gets no gradient", "[
     std::vector<std::string> prefixes;  // every learnable name starts with one of these
   };
   for (const Case& c : {Case{hc::HgclipMethod::Coop, {"prompt_learner.ctx"}},
+                        Case{hc::HgclipMethod::Kgcoop, {"prompt_learner.ctx"}},
                         Case{hc::HgclipMethod::Vpt, {"image_encoder."}},
                         Case{hc::HgclipMethod::Vp, {"prompt_learner.ctx", "image_encoder."}}}) {
     CAPTURE(hc::method_name(c.method));
@@ -99,10 +100,51 @@ TEST_CASE("each baseline trains only its own tensors; CLIP gets no gradient", "[
 }
 
 TEST_CASE("methods that are not implemented are usage errors naming what is", "[hgclip]") {
-  for (const char* name : {"cocoop", "maple", "kgcoop", "promptsrc"}) {
+  for (const char* name : {"cocoop", "maple", "promptsrc"}) {
     const std::string message = hc::test::usage_message([&] { hc::parse_hgclip_method(name); });
     CHECK_THAT(message, Catch::Matchers::Contains("not implemented") &&
-                            Catch::Matchers::Contains("hgclip, coop, vpt, vp, zeroshot"));
+                            Catch::Matchers::Contains("hgclip, coop, vpt, vp, zeroshot, kgcoop"));
   }
+  CHECK(hc::parse_hgclip_method("kgcoop") == hc::HgclipMethod::Kgcoop);
   CHECK(hc::parse_hgclip_method("vpt") == hc::HgclipMethod::Vpt);
+}
+
+TEST_CASE("kgcoop: CoOp's logits plus a knowledge term that is 0 at the start and grows as the "
+          "context moves", "[hgclip]") {
+  hc::ClipBundle clip = fixture_clip();
+  hc::HgclipOptions options = tiny_options();
+  options.kgcoop_weight = 8.0;
+  auto kgcoop = hc::make_hierarchical_classifier(hc::HgclipMethod::Kgcoop, clip.model,
+                                                 clip.tokenizer, shapes(), options, {});
+  auto coop = hc::make_hierarchical_classifier(hc::HgclipMethod::Coop, clip.model,
+                                               clip.tokenizer, shapes(), options, {});
+  CHECK_FALSE(kgcoop->extra_loss().defined());  // nothing ran yet
+  CHECK_FALSE(coop->extra_loss().defined());
+  CHECK(kgcoop->extra_loss_name() == "knowledge");
+  torch::manual_seed(1);
+  const int64_t size = clip.model->config().vision.image_size;
+  const torch::Tensor pixels = torch::randn({2, 3, size, size});
+  const torch::Tensor logits = kgcoop->logits(pixels);
+  CHECK(torch::allclose(logits, coop->logits(pixels)));  // same start, same logits
+  const torch::Tensor start = kgcoop->extra_loss();
+  REQUIRE(start.defined());
+  CHECK(std::abs(start.item<double>()) < 1e-5);  // the prompts are still the hand-written ones
+  CHECK_FALSE(coop->extra_loss().defined());
+
+  // Moving the context away from its start raises the term; its gradient reaches the context.
+  const auto learnable = kgcoop->learnable_parameters();
+  REQUIRE(learnable.size() == 1);
+  at::Tensor ctx = learnable.front().second;
+  {
+    torch::NoGradGuard no_grad;
+    ctx.add_(torch::randn(ctx.sizes()) * 0.5);
+  }
+  kgcoop->logits(pixels);
+  const torch::Tensor moved = kgcoop->extra_loss();
+  CHECK(moved.item<double>() > 1e-3);
+  CHECK(moved.item<double>() <= 16.0);  // weight x (1 - cos) with cos >= -1
+  moved.backward();
+  REQUIRE(ctx.grad().defined());
+  CHECK(ctx.grad().abs().sum().item<double>() > 0);
+  for (const auto& param : clip.model->parameters()) CHECK_FALSE(param.grad().defined());
 }

@@ -9,7 +9,7 @@ namespace hc {
 
 namespace {
 
-const char* const kNotImplemented[] = {"cocoop", "maple", "kgcoop", "promptsrc"};
+const char* const kNotImplemented[] = {"cocoop", "maple", "promptsrc"};
 
 std::string available() {
   std::string text;
@@ -52,6 +52,10 @@ class PromptClassifier final : public HierarchicalClassifier {
                                  const std::string& source) override {
     model_->load_learnable_parameters(values, source);
   }
+  at::Tensor extra_loss() const override { return model_->knowledge_loss(); }
+  std::string extra_loss_name() const override {
+    return model_->design().knowledge_weight > 0 ? "knowledge" : "";
+  }
 
  private:
   PromptClip model_;
@@ -77,12 +81,12 @@ PromptClipDesign prompt_design(HgclipMethod method, const HgclipOptions& options
   design.seed = options.seed;
   design.fp16_prompts = options.fp16_prompts;
   design.vision_ctx = options.vision_ctx;
-  design.learn_context = method == HgclipMethod::Coop || method == HgclipMethod::Vp;
+  const bool coop = method == HgclipMethod::Coop || method == HgclipMethod::Kgcoop;
+  design.learn_context = coop || method == HgclipMethod::Vp;
   const bool vision = method == HgclipMethod::Vpt || method == HgclipMethod::Vp;
   design.vision_depth = vision ? options.vision_depth : 0;
-  if (method == HgclipMethod::Coop && !options.ctx_init.empty()) {
-    design.n_ctx = context_words(options.ctx_init);
-  }
+  if (coop && !options.ctx_init.empty()) design.n_ctx = context_words(options.ctx_init);
+  if (method == HgclipMethod::Kgcoop) design.knowledge_weight = options.kgcoop_weight;
   if (method == HgclipMethod::Vpt || method == HgclipMethod::Zeroshot) {
     // Fixed prompts: one context row initialised from ctx_init's first token and never
     // trained, the rest of ctx_init fixed tokens, so the prompt is "<ctx_init> <class>." as
@@ -97,7 +101,7 @@ PromptClipDesign prompt_design(HgclipMethod method, const HgclipOptions& options
 HierarchicalClassifier::~HierarchicalClassifier() = default;
 
 std::vector<std::string> implemented_methods() {
-  return {"hgclip", "coop", "vpt", "vp", "zeroshot"};
+  return {"hgclip", "coop", "vpt", "vp", "zeroshot", "kgcoop"};
 }
 
 HgclipMethod parse_hgclip_method(const std::string& name) {
@@ -106,6 +110,7 @@ HgclipMethod parse_hgclip_method(const std::string& name) {
   if (name == "vpt") return HgclipMethod::Vpt;
   if (name == "vp") return HgclipMethod::Vp;
   if (name == "zeroshot") return HgclipMethod::Zeroshot;
+  if (name == "kgcoop") return HgclipMethod::Kgcoop;
   for (const char* missing : kNotImplemented) {
     if (name == missing) {
       throw usage_error("method '{}' is not implemented in hc (available: {})", name, available());
@@ -121,6 +126,7 @@ std::string method_name(HgclipMethod method) {
     case HgclipMethod::Vpt: return "vpt";
     case HgclipMethod::Vp: return "vp";
     case HgclipMethod::Zeroshot: return "zeroshot";
+    case HgclipMethod::Kgcoop: return "kgcoop";
   }
   return "?";
 }

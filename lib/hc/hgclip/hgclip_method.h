@@ -7,9 +7,10 @@
 //   coop      learnable text context only (prompt_clip.h)
 //   vpt       deep vision prompts only, fixed text prompts
 //   vp        the official VP_CLIP: text context and deep vision prompts
+//   kgcoop    CoOp with KgCoOp's knowledge term (hgclip.kgcoop_weight)
 //   zeroshot  plain CLIP on "<ctx_init> <class>.", nothing trained (evaluation only)
 //
-// The official repository's other baselines (cocoop, maple, kgcoop, promptsrc) are not
+// The official repository's other baselines (cocoop, maple, promptsrc) are not
 // implemented: naming one is a usage hc::Error listing what is available.
 #include <cstdint>
 #include <map>
@@ -28,9 +29,9 @@ namespace hc {
 
 class ClipTokenizer;
 
-enum class HgclipMethod { Hgclip, Coop, Vpt, Vp, Zeroshot };
+enum class HgclipMethod { Hgclip, Coop, Vpt, Vp, Zeroshot, Kgcoop };
 
-// "hgclip", "coop", "vpt", "vp", "zeroshot"; anything else is a usage hc::Error naming the key
+// "hgclip", "coop", "vpt", "vp", "zeroshot", "kgcoop"; anything else is a usage hc::Error naming the key
 // `method`, what is available, and (for the official repository's other baselines) that they are
 // not implemented.
 HgclipMethod parse_hgclip_method(const std::string& name);
@@ -53,6 +54,10 @@ class HierarchicalClassifier {
   // otherwise).
   virtual void load_learnable_parameters(const std::map<std::string, at::Tensor>& values,
                                          const std::string& source) = 0;
+  // A term the method adds to the classification loss, of the last logits() call (a scalar
+  // with its gradient), and its name in the log; undefined for methods without one.
+  virtual at::Tensor extra_loss() const { return at::Tensor(); }
+  virtual std::string extra_loss_name() const { return ""; }
 };
 
 // prototypes: [K, D] (the prototypes stage), required for hgclip and ignored otherwise.

@@ -34,6 +34,9 @@ void HgclipOptions::declare(ConfigSchema& schema, const std::string& section) {
       .one_of({"copy_previous", "error"});
   schema.add(s + "prototype_weight", prototype_weight, "weight of the prototype logits")
       .check_non_negative();
+  schema.add(s + "kgcoop_weight", kgcoop_weight,
+             "method kgcoop: weight of the knowledge term 1 - mean cos(text, text at start)")
+      .check_positive();
   schema.add(s + "level_weights", level_weights,
              "cross-entropy weight per level, most general first (empty: 1, ..., 1, 2)")
       .check_non_negative();

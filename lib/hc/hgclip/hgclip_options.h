@@ -48,6 +48,7 @@ struct HgclipOptions {
   bool prompt_tokens_attend = true;      // visual prompt rows in the prototype attention
   std::string empty_class = "copy_previous";  // "copy_previous" (official) or "error"
   double prototype_weight = 0.2;         // weight of the prototype logits
+  double kgcoop_weight = 8.0;            // method kgcoop: weight of the knowledge term (KgCoOp's W)
   std::vector<double> level_weights;     // empty = official (1, ..., 1, 2) / levels
   int64_t seed = 0;                      // initialisation of the learnable parameters
   ClassHierarchyOptions hierarchy;       // hgclip.hierarchy.*: reading hierarchy files

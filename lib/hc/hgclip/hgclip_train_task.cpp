@@ -203,8 +203,11 @@ MicroBatchResult HgclipTrainTask::accumulate(const std::vector<std::size_t>& ind
   for (int64_t l = 0; l < levels; ++l) labels.push_back(targets.select(1, l));
   const HierarchicalLoss loss = hierarchical_loss(
       split_level_logits(logits, data_.hierarchy.level_sizes()), labels, level_weights_);
-  (loss.loss * scale).backward();
-  result.terms.emplace_back("total", loss.loss.item<double>());
+  const at::Tensor extra = classifier_->extra_loss();
+  const at::Tensor total = extra.defined() ? loss.loss + extra : loss.loss;
+  (total * scale).backward();
+  result.terms.emplace_back("total", total.item<double>());
+  if (extra.defined()) result.terms.emplace_back(classifier_->extra_loss_name(), extra.item<double>());
   for (int64_t l = 0; l < levels; ++l) {
     result.terms.emplace_back("ce." + data_.hierarchy.levels()[static_cast<std::size_t>(l)].name,
                               loss.per_level[static_cast<std::size_t>(l)].item<double>());

@@ -36,6 +36,10 @@ PromptClipImpl::PromptClipImpl(ClipModel clip_model, const ClipTokenizer& tokeni
                                      config.vision.hidden_size, options));
     image_prompts->reset_parameters(generator);
   }
+  if (design.knowledge_weight > 0) {
+    torch::NoGradGuard no_grad;
+    reference_text_ = text_features().detach().clone();
+  }
 }
 
 at::Tensor PromptClipImpl::text_features() const {
@@ -59,7 +63,15 @@ at::Tensor PromptClipImpl::forward(const at::Tensor& pixel_values) const {
   }
   image = image / image.norm(2, -1, true);
   const at::Tensor text = text_features();
+  last_text_ = text;
   return at::matmul(clip->logit_scale.exp() * image, text.t());
+}
+
+at::Tensor PromptClipImpl::knowledge_loss() const {
+  if (!reference_text_.defined() || !last_text_.defined()) return at::Tensor();
+  // Both sides are unit vectors, so the cosine is their dot product.
+  const at::Tensor cosine = (last_text_ * reference_text_.to(last_text_.dtype())).sum(-1);
+  return design_.knowledge_weight * (1.0 - cosine.mean());
 }
 
 std::vector<std::pair<std::string, at::Tensor>> PromptClipImpl::learnable_parameters() const {

@@ -13,6 +13,10 @@
 //  - vpt:      deep vision prompts only (vision depth, vision tokens); the text prompts are the
 //              fixed words of ctx_init.
 //  - vp:       the official VP_CLIP: learnable text context and deep vision prompts.
+//  - kgcoop:   CoOp plus KgCoOp's knowledge term (knowledge_weight > 0):
+//                weight * (1 - mean_k cos(t_k, t_k^0)),
+//              t_k^0 the class's text feature at initialisation ("<ctx_init> <class>."), so the
+//              learned prompts stay near the hand-written ones (models/kgcoop_model.py).
 //  - zeroshot: nothing learnable: plain CLIP on "<ctx_init> <class>.".
 // A tower without anything learnable runs without gradients (its activations are not kept), and
 // fixed text features are computed once. Parameter names follow the official code
@@ -44,6 +48,7 @@ struct PromptClipDesign {
   int64_t vision_ctx = 4;     // prompt tokens per vision block
   int64_t seed = 0;           // initialisation of the learnable tensors
   bool fp16_prompts = false;  // fp16 rounding of the deep prompts (hgclip.fp16_prompts)
+  double knowledge_weight = 0;  // KgCoOp's term (0: none)
 };
 
 class PromptClipImpl : public torch::nn::Module {
@@ -55,6 +60,9 @@ class PromptClipImpl : public torch::nn::Module {
   at::Tensor forward(const at::Tensor& pixel_values) const;
   // [K, D] normalised class text features (cached while the text side is frozen).
   at::Tensor text_features() const;
+  // KgCoOp's knowledge term of the text features the last forward() used (a scalar with its
+  // gradient); undefined when the design has none or nothing ran yet.
+  at::Tensor knowledge_loss() const;
 
   std::vector<std::pair<std::string, at::Tensor>> learnable_parameters() const;
   void load_learnable_parameters(const std::map<std::string, at::Tensor>& values,
@@ -69,6 +77,8 @@ class PromptClipImpl : public torch::nn::Module {
  private:
   PromptClipDesign design_;
   mutable at::Tensor frozen_text_;  // text_features() when nothing on the text side trains
+  mutable at::Tensor last_text_;    // the text features of the last forward()
+  at::Tensor reference_text_;       // KgCoOp: the text features at initialisation
 };
 TORCH_MODULE(PromptClip);
 
