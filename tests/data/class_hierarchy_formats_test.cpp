@@ -187,12 +187,12 @@ TEST_CASE("BREEDS: every subset of the shared subsets file, both splits", "[data
       continue;
     }
     ++subsets;
-    for (const std::string split : {"none", "rand_source", "rand_target"}) {
+    for (const std::string split : {"none", "source", "target"}) {
       INFO(key << " " << split);
       const auto& listed = split == "none" ? entry : document.at(key + "_rand");
-      const char* list = split == "rand_target" ? "target_subclasses" : "source_subclasses";
+      const char* list = split == "target" ? "target_subclasses" : "source_subclasses";
       const hc::BreedsHierarchy b =
-          hc::read_breeds_hierarchy(file, key, hc::parse_breeds_split(split));
+          hc::read_breeds_hierarchy(file, key, split);
       REQUIRE(b.hierarchy.level_size(0) == static_cast<int64_t>(listed.at("superclasses").size()));
       // Subclasses in the file's order, each under its own superclass, with its wnid.
       int64_t f = 0;
@@ -211,10 +211,10 @@ TEST_CASE("BREEDS: every subset of the shared subsets file, both splits", "[data
     }
   }
   CHECK(subsets == 4);
-  CHECK(hc::breeds_class_name("dog, domestic dog, Canis familiaris") == "dog");
-  CHECK_THAT(usage_message([&] { hc::read_breeds_hierarchy(file, "living18", hc::BreedsSplit::None); }),
-             Contains("no BREEDS subset 'living18' (the file has ") && Contains("living17"));
-  CHECK_THROWS_AS(hc::parse_breeds_split("rand"), hc::Error);
+  CHECK_THAT(usage_message([&] { hc::read_breeds_hierarchy(file, "living18", "none"); }),
+             Contains("no subset 'living18'") && Contains("the file has ") && Contains("living17"));
+  CHECK_THAT(usage_message([&] { hc::read_breeds_hierarchy(file, "living17", "rand"); }),
+             Contains("expected none, source or target"));
 }
 
 TEST_CASE("BREEDS: shared first synonyms get their wnid, empty superclasses are errors", "[data]") {
@@ -225,13 +225,19 @@ TEST_CASE("BREEDS: shared first synonyms get their wnid, empty superclasses are 
                           [{"index": 2, "wnid": "n21", "name": "crane, derrick"}]],
     "target_subclasses": []},
     "bad": {"superclasses": [{"wnid": "n1", "name": "x"}], "source_subclasses": [[]]}})");
-  const hc::BreedsHierarchy b = hc::read_breeds_hierarchy(dir / "s.json", "toy", hc::BreedsSplit::None);
+  const hc::BreedsHierarchy b = hc::read_breeds_hierarchy(dir / "s.json", "toy", "none");
   CHECK(b.hierarchy.levels()[0].classes == std::vector<std::string>{"crane", "machine"});
   CHECK(b.hierarchy.levels()[1].classes == std::vector<std::string>{"crane (n11)", "crane (n21)"});
-  CHECK_THAT(usage_message([&] { hc::read_breeds_hierarchy(dir / "s.json", "bad", hc::BreedsSplit::None); }),
-             Contains("superclass 0 ('x'): no subclasses (an empty class)"));
-  CHECK_THAT(usage_message([&] { hc::read_breeds_hierarchy(dir / "s.json", "toy", hc::BreedsSplit::RandSource); }),
-             Contains("no 'toy_rand' entry"));
+  try {
+    hc::read_breeds_hierarchy(dir / "s.json", "bad", "none");
+    FAIL("an empty superclass was accepted");
+  } catch (const hc::Error& e) {
+    CHECK(e.kind() == hc::Error::Kind::Runtime);
+    CHECK_THAT(e.what(), Contains("bad.superclasses[0] n1 ('x') has no subclasses") &&
+                             Contains("(an empty class)"));
+  }
+  CHECK_THAT(usage_message([&] { hc::read_breeds_hierarchy(dir / "s.json", "toy", "source"); }),
+             Contains("no subset 'toy_rand'"));
 }
 
 TEST_CASE("hierarchy source: the format follows the keys and the file", "[data]") {

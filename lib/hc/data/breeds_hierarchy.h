@@ -1,15 +1,15 @@
 #pragma once
-// The two-level hierarchies of the BREEDS subsets (living17, nonliving26, entity13, entity30)
-// from the subsets file the BREEDS library's own construction code writes
-// (../shared/data/breeds/subsets.json: per subset its superclasses and, per superclass, the
-// ImageNet subclasses with index, wnid and name; "<subset>" for split=None, "<subset>_rand"
-// for the source/target halves of split='rand').
+// The two-level class hierarchy of a BREEDS subset (living17, nonliving26, entity13, entity30)
+// for hgclip-train, read with the subsets-file reader hc-eval-breeds uses
+// (breeds_subset.h: read_breeds_subsets_file, the same split names none, source and target).
 //
-// Class names: the first synonym of the WordNet name ("dog, domestic dog, Canis familiaris" ->
-// "dog"). Where two classes of one level would share a name, both take "name (wnid)" instead,
-// so names stay unique and readable. Levels: "coarse" (superclasses, in the file's order) and
-// "fine" (subclasses, grouped by superclass in the file's order); the wnids come with them, for
-// ImageNet-style folders (<wnid>/*.JPEG). Torch-free.
+// Class names: the first synonym of the file's WordNet name ("dog, domestic dog, Canis
+// familiaris" -> "dog"). Where two classes of one level would share a name, both take
+// "name (wnid)" instead: a classifier needs distinct classes, while hc-eval-breeds, which embeds
+// the names as prompts, refuses such a subset instead (none of the published subsets has one).
+// Levels: "coarse" (superclasses, in the file's order) and "fine" (subclasses, grouped by
+// superclass in the file's order); the wnids come with them, for ImageNet-style folders
+// (<wnid>/*.JPEG). Torch-free.
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -18,13 +18,6 @@
 
 namespace hc {
 
-enum class BreedsSplit {
-  None,        // "none": the subset's subclasses (split=None)
-  RandSource,  // "rand_source": the source half of split='rand'
-  RandTarget,  // "rand_target": the target half of split='rand'
-};
-BreedsSplit parse_breeds_split(const std::string& text);
-
 struct BreedsHierarchy {
   ClassHierarchy hierarchy;
   std::vector<std::string> coarse_wnids;  // per class of level 0
@@ -32,14 +25,9 @@ struct BreedsHierarchy {
   std::vector<int64_t> fine_imagenet_indices;  // per class of level 1 (0..999)
 };
 
-// Usage hc::Errors name the file and what is wrong: not JSON, an unknown subset (listing those
-// present), a split the file does not hold, a superclass without subclasses, a subclass without
-// wnid or name.
+// The errors of read_breeds_subsets_file.
 BreedsHierarchy read_breeds_hierarchy(const std::filesystem::path& subsets_json,
-                                      const std::string& subset, BreedsSplit split,
+                                      const std::string& subset, const std::string& split,
                                       std::vector<std::string> level_names = {});
-
-// The readable class name of a WordNet name: its first synonym, trimmed.
-std::string breeds_class_name(const std::string& wordnet_name);
 
 }  // namespace hc

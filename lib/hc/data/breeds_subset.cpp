@@ -48,48 +48,25 @@ const json& field(const json& object, const char* key, json::value_t type, const
   return value;
 }
 
-struct NameSource {
-  const std::map<std::string, std::string>& names;
-  const ImageNetClasses& classes;
-  const fs::path& hierarchy;
-  bool full;
-};
-
-BreedsClass make_class(const std::string& wnid, int64_t index, const NameSource& source,
-                       const fs::path& file, const std::string& where) {
-  const auto it = source.names.find(wnid);
-  if (it == source.names.end()) {
-    throw runtime_error("{}: {} names wnid {}, which {} does not know", file.string(), where,
-                        wnid, (source.hierarchy / "node_names.txt").string());
-  }
+// A node as the subsets file gives it; the subclasses' ImageNet index is required.
+BreedsClass read_node(const json& entry, bool subclass, const fs::path& file,
+                      const std::string& where) {
   BreedsClass node;
-  node.wnid = wnid;
-  node.full = it->second;
-  node.name = source.full ? std::string(trim(node.full)) : first_synonym(node.full);
-  node.imagenet_index = index;
+  node.wnid = field(entry, "wnid", json::value_t::string, file, where).get<std::string>();
+  node.full = field(entry, "name", json::value_t::string, file, where).get<std::string>();
+  node.name = first_synonym(node.full);
+  if (node.wnid.empty() || node.name.empty()) {
+    throw runtime_error("{}: {} has an empty wnid or name", file.string(), where);
+  }
+  if (subclass) {
+    node.imagenet_index =
+        field(entry, "index", json::value_t::number_integer, file, where).get<int64_t>();
+  }
   return node;
 }
 
-BreedsClass read_subclass(const json& entry, const NameSource& source, const fs::path& file,
-                          const std::string& where) {
-  const std::string wnid = field(entry, "wnid", json::value_t::string, file, where).get<std::string>();
-  const int64_t index = field(entry, "index", json::value_t::number_integer, file, where).get<int64_t>();
-  if (index < 0 || index >= static_cast<int64_t>(source.classes.wnids.size()) ||
-      source.classes.wnids[static_cast<std::size_t>(index)] != wnid) {
-    throw runtime_error("{}: {} is ImageNet class {} {}, but dataset_class_info.json {}", file.string(),
-                        where, index, wnid,
-                        source.classes.find(wnid) < 0
-                            ? std::string("has no such wnid")
-                            : fmt::format("gives it index {}", source.classes.find(wnid)));
-  }
-  return make_class(wnid, index, source, file, where);
-}
-
-// The subclass lists of one key: source_subclasses, plus target_subclasses for split none when
-// the file keeps them apart (it does not for split=None, whose target list is empty).
 std::vector<std::vector<BreedsClass>> read_subclass_lists(const json& entry, const std::string& list,
                                                           std::size_t superclasses,
-                                                          const NameSource& source,
                                                           const fs::path& file,
                                                           const std::string& key) {
   const json& lists = field(entry, list.c_str(), json::value_t::array, file, key);
@@ -103,11 +80,62 @@ std::vector<std::vector<BreedsClass>> read_subclass_lists(const json& entry, con
     if (!lists[s].is_array()) throw runtime_error("{}: {} is not a list", file.string(), where);
     std::vector<BreedsClass> classes;
     for (std::size_t c = 0; c < lists[s].size(); ++c) {
-      classes.push_back(read_subclass(lists[s][c], source, file, fmt::format("{}[{}]", where, c)));
+      classes.push_back(read_node(lists[s][c], true, file, fmt::format("{}[{}]", where, c)));
     }
     result.push_back(std::move(classes));
   }
   return result;
+}
+
+std::string subset_key(const std::string& subset, const std::string& split) {
+  return split == "none" ? subset : subset + "_rand";
+}
+
+std::string subclass_list(const std::string& split) {
+  return split == "target" ? "target_subclasses" : "source_subclasses";
+}
+
+// The hierarchy folder's word on a node: it must know the wnid (and, for an ImageNet class, give
+// it the same index); its name is the one used.
+struct HierarchyNames {
+  std::map<std::string, std::string> names;
+  ImageNetClasses classes;
+  fs::path folder;
+  bool full = false;
+};
+
+void rename_from_hierarchy(BreedsClass& node, const HierarchyNames& hierarchy,
+                           const fs::path& file, const std::string& where) {
+  const auto it = hierarchy.names.find(node.wnid);
+  if (it == hierarchy.names.end()) {
+    throw runtime_error("{}: {} names wnid {}, which {} does not know", file.string(), where,
+                        node.wnid, (hierarchy.folder / "node_names.txt").string());
+  }
+  const int64_t index = node.imagenet_index;
+  if (index >= 0 && (index >= static_cast<int64_t>(hierarchy.classes.wnids.size()) ||
+                     hierarchy.classes.wnids[static_cast<std::size_t>(index)] != node.wnid)) {
+    const int64_t known = hierarchy.classes.find(node.wnid);
+    throw runtime_error("{}: {} is ImageNet class {} {}, but dataset_class_info.json {}",
+                        file.string(), where, index, node.wnid,
+                        known < 0 ? std::string("has no such wnid")
+                                  : fmt::format("gives it index {}", known));
+  }
+  node.full = it->second;
+  node.name = hierarchy.full ? std::string(trim(node.full)) : first_synonym(node.full);
+}
+
+void rename_all(BreedsSubset& subset, const HierarchyNames& hierarchy) {
+  const std::string key = subset_key(subset.name, subset.split);
+  const std::string list = subclass_list(subset.split);
+  for (std::size_t s = 0; s < subset.superclasses.size(); ++s) {
+    BreedsSuperclass& superclass = subset.superclasses[s];
+    rename_from_hierarchy(superclass.node, hierarchy, subset.source,
+                          fmt::format("{}.superclasses[{}]", key, s));
+    for (std::size_t c = 0; c < superclass.subclasses.size(); ++c) {
+      rename_from_hierarchy(superclass.subclasses[c], hierarchy, subset.source,
+                            fmt::format("{}.{}[{}][{}]", key, list, s, c));
+    }
+  }
 }
 
 void check_distinct(const BreedsSubset& subset) {
@@ -128,11 +156,6 @@ void check_distinct(const BreedsSubset& subset) {
   };
   for (const auto& superclass : subset.superclasses) visit(superclass.node);
   for (const auto& superclass : subset.superclasses) {
-    if (superclass.subclasses.empty()) {
-      throw runtime_error("{}: {} superclass {} ({}) has no subclasses in split {}",
-                          subset.source.string(), subset.name, superclass.node.wnid,
-                          superclass.node.full, subset.split);
-    }
     for (const auto& subclass : superclass.subclasses) visit(subclass);
   }
 }
@@ -242,14 +265,13 @@ ImageNetClasses read_imagenet_classes(const fs::path& file) {
   return classes;
 }
 
-BreedsSubset load_breeds_subset(const BreedsOptions& options) {
-  if (options.subsets.empty()) {
-    throw usage_error("breeds.subsets: no BREEDS subsets file given (--subsets, e.g. "
-                      "../shared/data/breeds/subsets.json)");
+BreedsSubset read_breeds_subsets_file(const fs::path& file, const std::string& subset,
+                                     const std::string& split) {
+  if (split != "none" && split != "source" && split != "target") {
+    throw usage_error("BREEDS split '{}': expected none, source or target", split);
   }
-  const json file_json = read_json(options.subsets, "BREEDS subsets");
-  const fs::path& file = options.subsets;
-  const std::string key = options.split == "none" ? options.subset : options.subset + "_rand";
+  const json file_json = read_json(file, "BREEDS subsets");
+  const std::string key = subset_key(subset, split);
   if (!file_json.is_object() || !file_json.contains(key)) {
     std::vector<std::string> known;
     if (file_json.is_object()) {
@@ -257,30 +279,42 @@ BreedsSubset load_breeds_subset(const BreedsOptions& options) {
         if (value.is_object() && value.contains("superclasses")) known.push_back(name);
       }
     }
-    throw usage_error("{}: no subset '{}' (split {}); the file has {}", file.string(), key,
-                      options.split, known.empty() ? std::string("none") : fmt::format("{}", fmt::join(known, ", ")));
+    throw usage_error("{}: no subset '{}' (split {}); the file has {}", file.string(), key, split,
+                      known.empty() ? std::string("none") : fmt::format("{}", fmt::join(known, ", ")));
   }
-  const fs::path hierarchy = options.hierarchy_folder();
-  const auto names = read_node_names(hierarchy / "node_names.txt");
-  const ImageNetClasses classes = read_imagenet_classes(hierarchy / "dataset_class_info.json");
-  const NameSource source{names, classes, hierarchy, options.names == "full"};
-
   const json& entry = file_json.at(key);
   const json& supers = field(entry, "superclasses", json::value_t::array, file, key);
   if (supers.empty()) throw runtime_error("{}: {}.superclasses is empty", file.string(), key);
-  const std::string list = options.split == "target" ? "target_subclasses" : "source_subclasses";
-  auto lists = read_subclass_lists(entry, list, supers.size(), source, file, key);
+  auto lists = read_subclass_lists(entry, subclass_list(split), supers.size(), file, key);
 
-  BreedsSubset subset;
-  subset.name = options.subset;
-  subset.split = options.split;
-  subset.source = file;
+  BreedsSubset result;
+  result.name = subset;
+  result.split = split;
+  result.source = file;
   for (std::size_t s = 0; s < supers.size(); ++s) {
     const std::string where = fmt::format("{}.superclasses[{}]", key, s);
-    const std::string wnid =
-        field(supers[s], "wnid", json::value_t::string, file, where).get<std::string>();
-    subset.superclasses.push_back({make_class(wnid, -1, source, file, where), std::move(lists[s])});
+    BreedsSuperclass superclass{read_node(supers[s], false, file, where), std::move(lists[s])};
+    if (superclass.subclasses.empty()) {
+      throw runtime_error("{}: {} {} ('{}') has no subclasses in split {} (an empty class)",
+                          file.string(), where, superclass.node.wnid, superclass.node.full, split);
+    }
+    result.superclasses.push_back(std::move(superclass));
   }
+  return result;
+}
+
+BreedsSubset load_breeds_subset(const BreedsOptions& options) {
+  if (options.subsets.empty()) {
+    throw usage_error("breeds.subsets: no BREEDS subsets file given (--subsets, e.g. "
+                      "../shared/data/breeds/subsets.json)");
+  }
+  BreedsSubset subset = read_breeds_subsets_file(options.subsets, options.subset, options.split);
+  HierarchyNames hierarchy;
+  hierarchy.folder = options.hierarchy_folder();
+  hierarchy.names = read_node_names(hierarchy.folder / "node_names.txt");
+  hierarchy.classes = read_imagenet_classes(hierarchy.folder / "dataset_class_info.json");
+  hierarchy.full = options.names == "full";
+  rename_all(subset, hierarchy);
   check_distinct(subset);
   return subset;
 }

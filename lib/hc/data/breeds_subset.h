@@ -87,11 +87,18 @@ std::map<std::string, std::string> read_node_names(const std::filesystem::path& 
 // order is an hc::Error naming the file and entry.
 ImageNetClasses read_imagenet_classes(const std::filesystem::path& file);
 
-// The subset options.subset of options.subsets with options.split. Errors (hc::Error naming the
-// file and the JSON path): a missing file, invalid JSON, an unknown subset (listing those the
-// file has), a missing or malformed field, a wnid the hierarchy does not know, a subclass whose
-// index and wnid disagree with dataset_class_info.json, a superclass without subclasses, a
-// subclass under two superclasses, two labels with the same text.
+// The subset `subset` of a subsets file with `split` (none, source or target) as the file alone
+// describes it: each node's wnid and name (.full, .name its first synonym), the subclasses'
+// ImageNet indices. Errors (hc::Error naming the file and the JSON path): a missing file, invalid
+// JSON, an unknown subset (usage, listing those the file has), a missing or malformed field, a
+// superclass without subclasses.
+BreedsSubset read_breeds_subsets_file(const std::filesystem::path& file, const std::string& subset,
+                                      const std::string& split);
+
+// The subset options.subset of options.subsets with options.split (read_breeds_subsets_file),
+// checked against and named by the hierarchy folder. Further errors: a wnid the hierarchy does not
+// know, a subclass whose index and wnid disagree with dataset_class_info.json, a wnid listed twice,
+// two labels with the same text.
 BreedsSubset load_breeds_subset(const BreedsOptions& options);
 
 }  // namespace hc

@@ -45,8 +45,8 @@ void ClassHierarchySource::declare(ConfigSchema& schema, const std::string& sect
   schema.add(section + ".breeds_subset", breeds_subset,
              "BREEDS subset: living17, nonliving26, entity13 or entity30");
   schema.add(section + ".breeds_split", breeds_split,
-             "BREEDS classes: none (the subset), rand_source or rand_target (its halves)")
-      .one_of({"none", "rand_source", "rand_target"});
+             "BREEDS classes: none (the subset), source or target (the halves of split='rand')")
+      .one_of({"none", "source", "target"});
 }
 
 LoadedClassHierarchy load_class_hierarchy(const ClassHierarchySource& source,
@@ -71,8 +71,7 @@ LoadedClassHierarchy load_class_hierarchy(const ClassHierarchySource& source,
                         "entity13 or entity30)");
     }
     BreedsHierarchy breeds = read_breeds_hierarchy(source.file, source.breeds_subset,
-                                                   parse_breeds_split(source.breeds_split),
-                                                   options.level_names);
+                                                   source.breeds_split, options.level_names);
     std::unordered_map<std::string, std::string> folders;
     const auto& fine = breeds.hierarchy.levels().back().classes;
     for (std::size_t i = 0; i < fine.size(); ++i) folders.emplace(breeds.fine_wnids[i], fine[i]);

@@ -23,7 +23,7 @@ struct ClassHierarchySource {
   std::string file;                  // the hierarchy file, BREEDS subsets.json, or CIFAR folder
   std::string format = "auto";       // auto, lines, tree, cifar100 or breeds
   std::string breeds_subset;         // living17, nonliving26, entity13, entity30
-  std::string breeds_split = "none";  // none, rand_source or rand_target
+  std::string breeds_split = "none";  // none, source or target
 
   // Keys <section>.file, <section>.format, <section>.breeds_subset, <section>.breeds_split.
   void declare(ConfigSchema& schema, const std::string& section);

@@ -1,12 +1,12 @@
 #include "hc/hgclip/hgclip_model.h"
 
-#include <set>
 
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
 
 #include "hc/core/error.h"
 #include "hc/hgclip/hierarchical_loss.h"
+#include "hc/model/named_tensor_copy.h"
 #include "hc/model/shape_text.h"
 #include "hc/text/clip_tokenizer.h"
 
@@ -140,33 +140,7 @@ std::vector<std::pair<std::string, at::Tensor>> HgclipModelImpl::learnable_param
 
 void HgclipModelImpl::load_learnable_parameters(const std::map<std::string, at::Tensor>& values,
                                                 const std::string& source) {
-  std::vector<std::string> problems;
-  std::set<std::string> known;
-  const auto params = learnable_parameters();
-  for (const auto& [name, param] : params) {
-    known.insert(name);
-    auto found = values.find(name);
-    if (found == values.end()) {
-      problems.push_back("missing " + name);
-    } else if (found->second.sizes() != param.sizes()) {
-      problems.push_back(name + " is " + shape_text(found->second.sizes()) + ", expected " +
-                         shape_text(param.sizes()));
-    }
-  }
-  for (const auto& entry : values) {
-    if (!known.count(entry.first)) problems.push_back("unknown " + entry.first);
-  }
-  if (!problems.empty()) {
-    std::string text;
-    for (std::size_t i = 0; i < problems.size() && i < 8; ++i) text += (i ? "; " : "") + problems[i];
-    throw usage_error("{}: HGCLIP parameters do not match ({} problems): {}", source,
-                      problems.size(), text);
-  }
-  torch::NoGradGuard no_grad;
-  for (const auto& [name, param] : params) {
-    at::Tensor target = param;
-    target.copy_(values.at(name));
-  }
+  copy_named_tensors(learnable_parameters(), values, "HGCLIP parameters", source);
 }
 
 }  // namespace hc

@@ -25,6 +25,7 @@
 #include "hc/tool/compute_context.h"
 #include "hc/train/distributed.h"
 #include "hc/train/step_log.h"
+#include "hc/train/train_loop_paths.h"
 #include "hc/vision/random_flip.h"
 
 namespace hc {
@@ -137,22 +138,6 @@ at::Tensor class_prototypes(const HgclipTrainOptions& options, const ClipBundle&
   return stage.prototypes;
 }
 
-TrainLoopPaths loop_paths(const HgclipTrainOptions& options, RunResult& result) {
-  TrainLoopPaths paths;
-  paths.checkpoint_dir = options.loop.checkpoint_dir.empty() ? result.artefact_path("checkpoint")
-                                                             : options.loop.checkpoint_dir;
-  paths.final_dir = options.out.empty() ? result.artefact_path("model") : options.out;
-  const fs::path logs = options.log_dir.empty() ? result.run_dir() : options.log_dir;
-  fs::create_directories(logs);
-  paths.log = logs / kStepLogFile;
-  paths.curve = logs / "loss.svg";
-  if (fs::exists(paths.final_dir) && !options.replace) {
-    throw usage_error("train.out {} exists: give another folder, or --force to replace it",
-                      paths.final_dir.string());
-  }
-  return paths;
-}
-
 int64_t steps_per_epoch(const HgclipTrainOptions& options, std::size_t examples, int world) {
   const int64_t global = options.loop.batch_size * options.loop.accumulation * world;
   return (static_cast<int64_t>(examples) + global - 1) / global;
@@ -260,7 +245,8 @@ void train_method(const HgclipTrainOptions& options, HgclipMethod method, const 
   const DistributedEnv env = DistributedEnv::from_environment();
   std::unique_ptr<DataParallel> parallel = DataParallel::create(env, bundle.model->device());
   if (!parallel->is_main()) result.discard();
-  const TrainLoopPaths paths = loop_paths(options, result);
+  const TrainLoopPaths paths =
+      train_loop_paths(options.loop, options.out, options.log_dir, options.replace, result);
   at::Tensor prototypes;
   if (method_needs_prototypes(method)) {
     prototypes = class_prototypes(options, bundle, data, preprocess, pool, result);

@@ -1,14 +1,13 @@
 #include "hc/hgclip/prompt_clip.h"
 
 #include <optional>
-#include <set>
 
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/csrc/autograd/grad_mode.h>
 
 #include "hc/core/error.h"
-#include "hc/model/shape_text.h"
+#include "hc/model/named_tensor_copy.h"
 #include "hc/text/clip_tokenizer.h"
 
 namespace hc {
@@ -85,33 +84,7 @@ std::vector<std::pair<std::string, at::Tensor>> PromptClipImpl::learnable_parame
 
 void PromptClipImpl::load_learnable_parameters(const std::map<std::string, at::Tensor>& values,
                                                const std::string& source) {
-  std::vector<std::string> problems;
-  std::set<std::string> known;
-  const auto params = learnable_parameters();
-  for (const auto& [name, param] : params) {
-    known.insert(name);
-    const auto found = values.find(name);
-    if (found == values.end()) {
-      problems.push_back("missing " + name);
-    } else if (found->second.sizes() != param.sizes()) {
-      problems.push_back(name + " is " + shape_text(found->second.sizes()) + ", expected " +
-                         shape_text(param.sizes()));
-    }
-  }
-  for (const auto& entry : values) {
-    if (!known.count(entry.first)) problems.push_back("unknown " + entry.first);
-  }
-  if (!problems.empty()) {
-    std::string text;
-    for (std::size_t i = 0; i < problems.size() && i < 8; ++i) text += (i ? "; " : "") + problems[i];
-    throw usage_error("{}: prompt parameters do not match ({} problems): {}", source,
-                      problems.size(), text);
-  }
-  torch::NoGradGuard no_grad;
-  for (const auto& [name, param] : params) {
-    at::Tensor target = param;
-    target.copy_(values.at(name));
-  }
+  copy_named_tensors(learnable_parameters(), values, "prompt parameters", source);
   frozen_text_ = at::Tensor();
 }
 

@@ -22,6 +22,7 @@
 #include "hc/train/padded_tokens.h"
 #include "hc/train/re_finetune_task.h"
 #include "hc/train/step_log.h"
+#include "hc/train/train_loop_paths.h"
 
 namespace hc {
 namespace fs = std::filesystem;
@@ -166,22 +167,6 @@ void set_root(const FinetuneOptions& options, const FinetuneModels& models,
   }
 }
 
-TrainLoopPaths loop_paths(const FinetuneOptions& options, RunResult& result) {
-  TrainLoopPaths paths;
-  paths.checkpoint_dir = options.loop.checkpoint_dir.empty() ? result.artefact_path("checkpoint")
-                                                             : options.loop.checkpoint_dir;
-  paths.final_dir = options.out.empty() ? result.artefact_path("model") : options.out;
-  const fs::path logs = options.log_dir.empty() ? result.run_dir() : options.log_dir;
-  fs::create_directories(logs);
-  paths.log = logs / kStepLogFile;
-  paths.curve = logs / "loss.svg";
-  if (fs::exists(paths.final_dir) && !options.replace) {
-    throw usage_error("train.out {} exists: give another folder, or --force to replace it",
-                      paths.final_dir.string());
-  }
-  return paths;
-}
-
 void report(const FinetuneOptions& options, const FinetuneData& data,
             const TrainLoopOutcome& outcome, const TrainLoopPaths& paths, const ReTrainer& trainer,
             RunResult& result) {
@@ -231,7 +216,8 @@ void run_finetune(const FinetuneOptions& options, RunContext& context, RunResult
   const DistributedEnv env = DistributedEnv::from_environment();
   std::unique_ptr<DataParallel> parallel = DataParallel::create(env, device);
   if (!parallel->is_main()) result.discard();
-  const TrainLoopPaths paths = loop_paths(options, result);
+  const TrainLoopPaths paths =
+      train_loop_paths(options.loop, options.out, options.log_dir, options.replace, result);
 
   FinetuneData data = load_data(options);
   result.timer().done("load_data");
