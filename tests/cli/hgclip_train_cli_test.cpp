@@ -259,3 +259,55 @@ TEST_CASE("hgclip-train: CIFAR-100 binaries with the built-in hierarchy", "[cli]
   CHECK(result["test"]["levels"]["fine"]["classes"] == 100);
   CHECK(result["metrics"]["steps"] == 2);
 }
+
+TEST_CASE("hgclip-train --evaluate: saved prompts give the training run's test figures, and "
+          "only in the setting they were trained in",
+          "[cli][hgclip]") {
+  TempDir dir;
+  write_shapes(dir, 4);
+  const auto trained = hgclip_train(dir, "--max-steps 2 --set optimizer.type=adamw --lr 3e-3 "
+                                         "--out " + quoted(dir / "model") + " -o " +
+                                         quoted(dir / "run" / "result.json"));
+  INFO(trained.err);
+  REQUIRE(trained.exit_code == 0);
+  const json after = read_json(dir / "run" / "result.json");
+
+  // The same config and split, nothing trained: the final test evaluation again, figure for
+  // figure (per class included), without a training folder being written.
+  const auto evaluated = hgclip_train(dir, "--evaluate " + quoted(dir / "model") + " -o " +
+                                               quoted(dir / "eval" / "result.json"));
+  INFO(evaluated.err);
+  REQUIRE(evaluated.exit_code == 0);
+  const json again = read_json(dir / "eval" / "result.json");
+  CHECK(again["metrics"]["method"] == "hgclip");
+  CHECK(again["test"]["levels"] == after["test"]["levels"]);
+  CHECK(again["test"]["consistency"] == after["test"]["consistency"]);
+  CHECK(again["val"]["levels"]["fine"]["top1"].is_number());
+  CHECK_FALSE(fs::exists(dir / "eval" / "model"));
+
+  // Only test images, no training folder: every image of the folder is evaluated.
+  const auto test_only = hc::test::run_command(
+      "env -u HC_VOCAB OMP_WAIT_POLICY=PASSIVE HC_CACHE_DIR=" + quoted(dir / "cache") + " " +
+      hc::test::binary("hgclip-train") + " --model " + quoted(tiny_model()) +
+      " --threads 2 --set hierarchy.file=" + quoted(dir / "hierarchy.txt") +
+      " --set data.test=" + quoted(dir / "images") + " --evaluate " + quoted(dir / "model") +
+      " -o " + quoted(dir / "test-only" / "result.json"));
+  INFO(test_only.err);
+  REQUIRE(test_only.exit_code == 0);
+  CHECK(read_json(dir / "test-only" / "result.json")["test"]["images"] == 9 * 4);
+
+  // Another method, another switch, or other classes than the training run's: usage errors.
+  const auto method = hgclip_train(dir, "--method coop --evaluate " + quoted(dir / "model"));
+  CHECK(method.exit_code == 2);
+  CHECK_THAT(method.err, Contains("trained with method \"hgclip\"") && Contains("--method"));
+  const auto depth = hgclip_train(dir, "--set hgclip.gnn_heads=1 --evaluate " + quoted(dir / "model"));
+  CHECK(depth.exit_code == 2);
+  CHECK_THAT(depth.err, Contains("hgclip.gnn_heads 2") && Contains("this run sets 1"));
+  const auto order =
+      hgclip_train(dir, "--set hgclip.hierarchy.class_order=sorted --evaluate " + quoted(dir / "model"));
+  CHECK(order.exit_code == 2);
+  CHECK_THAT(order.err, Contains("trained on other classes: level"));
+  const auto missing = hgclip_train(dir, "--evaluate " + quoted(dir / "nothing"));
+  CHECK(missing.exit_code == 2);
+  CHECK_THAT(missing.err, Contains("is not an hgclip-train folder"));
+}

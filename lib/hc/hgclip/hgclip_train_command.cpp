@@ -21,6 +21,7 @@
 #include "hc/hgclip/hgclip_method.h"
 #include "hc/hgclip/hgclip_train_task.h"
 #include "hc/hgclip/prototype_stage.h"
+#include "hc/hgclip/saved_prompts_setting.h"
 #include "hc/model/clip_bundle.h"
 #include "hc/tool/compute_context.h"
 #include "hc/train/distributed.h"
@@ -62,6 +63,21 @@ DatasetSplits cifar_splits(const HgclipTrainOptions& options, const ClassHierarc
   return splits;
 }
 
+// hgclip-train --evaluate without data.train: the test images alone.
+DatasetSplits test_only(const HgclipTrainOptions& options, const ClassHierarchy& hierarchy,
+                        const ImageFolderOptions& folders) {
+  DatasetSplits splits;
+  if (options.data_format == "cifar100") {
+    splits.test = cifar_labelled_images(options.data.test, CifarKind::Cifar100,
+                                        hierarchy.levels().back().classes);
+  } else {
+    ImageFolderOptions test = folders;
+    test.exclude.insert(test.exclude.end(), options.data.exclude.begin(), options.data.exclude.end());
+    splits.test = scan_image_folder(options.data.test, test);
+  }
+  return splits;
+}
+
 HgclipData load_data(const HgclipTrainOptions& options) {
   HgclipData data{load_class_hierarchy(options.hierarchy, options.hgclip.hierarchy), {}, {}, {}};
   ImageFolderOptions folders;
@@ -70,16 +86,24 @@ HgclipData load_data(const HgclipTrainOptions& options) {
     for (const auto& [folder, name] : data.hierarchy.folder_names) folders.only.push_back(folder);
     std::sort(folders.only.begin(), folders.only.end());
   }
-  DatasetSplits splits = options.data_format == "cifar100"
+  const bool evaluate_only = !options.evaluate.empty() && options.data.train.empty();
+  DatasetSplits splits = evaluate_only ? test_only(options, data.hierarchy.hierarchy, folders)
+                         : options.data_format == "cifar100"
                              ? cifar_splits(options, data.hierarchy.hierarchy)
                              : load_image_splits(options.data, folders);
   data.train = bound(std::move(splits.train), data.hierarchy);
   data.val = bound(std::move(splits.val), data.hierarchy);
   data.test = bound(std::move(splits.test), data.hierarchy);
-  if (!data.train) throw usage_error("data.train {}: no training images", options.data.train);
+  if (!data.train && options.evaluate.empty()) {
+    throw usage_error("data.train {}: no training images", options.data.train);
+  }
+  if (!data.test && !options.evaluate.empty()) {
+    throw usage_error("evaluate.prompts {}: no test images (data.test {})",
+                      options.evaluate.string(), options.data.test);
+  }
   spdlog::info("{} levels ({}), {} training, {} validation, {} test images",
                data.hierarchy.hierarchy.num_levels(), data.hierarchy.hierarchy.num_classes(),
-               data.train->images.size(), data.val ? data.val->images.size() : 0,
+               data.train ? data.train->images.size() : 0, data.val ? data.val->images.size() : 0,
                data.test ? data.test->images.size() : 0);
   return data;
 }
@@ -144,7 +168,7 @@ int64_t steps_per_epoch(const HgclipTrainOptions& options, std::size_t examples,
 }
 
 json split_sizes(const HgclipData& data) {
-  return {{"train", data.train->images.size()},
+  return {{"train", data.train ? data.train->images.size() : 0},
           {"val", data.val ? data.val->images.size() : 0},
           {"test", data.test ? data.test->images.size() : 0}};
 }
@@ -169,14 +193,13 @@ void report_test(const std::shared_ptr<const HierarchicalImageSet>& test,
   result.set("test", block);
 }
 
-// method zeroshot: evaluation of the plain CLIP on the validation and test splits.
-void run_zeroshot(const HgclipTrainOptions& options, const HgclipData& data, ClipBundle& bundle,
-                  const PreprocessConfig& preprocess, ThreadPool& pool, RunResult& result) {
-  auto classifier = make_hierarchical_classifier(HgclipMethod::Zeroshot, bundle.model,
-                                                 bundle.tokenizer, data.hierarchy.hierarchy,
-                                                 options.hgclip, {});
+// A classifier that does not train (zeroshot, or loaded prompts) on the validation and test
+// splits.
+void evaluate_splits(HierarchicalClassifier& classifier, const HgclipTrainOptions& options,
+                     const HgclipData& data, const PreprocessConfig& preprocess, ThreadPool& pool,
+                     RunResult& result) {
   auto evaluate = [&](const HierarchicalImageSet& set) {
-    return evaluate_hierarchical(*classifier, set, data.hierarchy.hierarchy, preprocess,
+    return evaluate_hierarchical(classifier, set, data.hierarchy.hierarchy, preprocess,
                                  options.model.batch_size, true, pool);
   };
   if (data.val) {
@@ -186,6 +209,29 @@ void run_zeroshot(const HgclipTrainOptions& options, const HgclipData& data, Cli
   }
   report_test(data.test, evaluate, result);
   result.timer().done("evaluate");
+}
+
+// hgclip-train --evaluate: the saved prompts on the base CLIP, in the setting they were trained.
+void evaluate_saved(const HgclipTrainOptions& options, const HgclipData& data, ClipBundle& bundle,
+                    const PreprocessConfig& preprocess, ThreadPool& pool, RunContext& context,
+                    RunResult& result) {
+  const HgclipCheckpoint saved = read_hgclip_checkpoint(options.evaluate);
+  const PromptsRun run{bundle.identity.weights_sha256, data.hierarchy.hierarchy.to_json(),
+                       &context.config};
+  const SavedPromptsSetting setting = saved_prompts_setting(saved.info, run, options.evaluate);
+  const HgclipMethod method = parse_hgclip_method(setting.method);
+  if (method_needs_prototypes(method) && !saved.prototypes.defined()) {
+    throw usage_error("{} holds no {}: method hgclip needs the class prototypes of its run",
+                      options.evaluate.string(), kHgclipPrototypesFile);
+  }
+  result.set_metric("method", setting.method);
+  result.set_metric("evaluated_prompts", options.evaluate.string());
+  auto classifier = make_hierarchical_classifier(method, bundle.model, bundle.tokenizer,
+                                                 data.hierarchy.hierarchy, setting.hgclip,
+                                                 saved.prototypes);
+  classifier->load_learnable_parameters(saved.prompts, options.evaluate.string());
+  spdlog::info("evaluating the {} prompts of {}", setting.method, options.evaluate.string());
+  evaluate_splits(*classifier, options, data, preprocess, pool, result);
 }
 
 json checkpoint_info(const HgclipTrainOptions& options, const ClipBundle& bundle,
@@ -298,7 +344,7 @@ void run_hgclip_train(const HgclipTrainOptions& options, RunContext& context, Ru
   options.validate();
   const HgclipMethod method = parse_hgclip_method(options.method);
   const at::ScalarType dtype = compute_dtype(context.compute);
-  if (method_trains(method) && dtype != at::kFloat) {
+  if (method_trains(method) && options.evaluate.empty() && dtype != at::kFloat) {
     throw usage_error("compute.dtype {}: training keeps float32 weights (use --dtype fp32, and "
                       "train.autocast bf16 on CUDA for speed)",
                       context.compute.dtype);
@@ -314,10 +360,15 @@ void run_hgclip_train(const HgclipTrainOptions& options, RunContext& context, Ru
   for (at::Tensor& param : bundle.model->parameters()) param.requires_grad_(false);
   result.timer().done("load_model");
   ThreadPool pool(static_cast<std::size_t>(context.threads()));
-  if (method_trains(method)) {
+  if (!options.evaluate.empty()) {
+    evaluate_saved(options, data, bundle, preprocess, pool, context, result);
+  } else if (method_trains(method)) {
     train_method(options, method, data, bundle, preprocess, pool, context, result);
   } else {
-    run_zeroshot(options, data, bundle, preprocess, pool, result);
+    auto classifier = make_hierarchical_classifier(HgclipMethod::Zeroshot, bundle.model,
+                                                   bundle.tokenizer, data.hierarchy.hierarchy,
+                                                   options.hgclip, {});
+    evaluate_splits(*classifier, options, data, preprocess, pool, result);
   }
 }
 

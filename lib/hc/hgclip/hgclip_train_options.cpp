@@ -53,6 +53,11 @@ void HgclipTrainOptions::declare(ConfigSchema& schema) {
   schema.add("train.replace", replace, "replace an existing train.out").flag("--force");
   schema.add("train.log_dir", log_dir,
              "folder of the step log loss.jsonl and loss.svg (default: the run folder)");
+  schema.add("evaluate.prompts", evaluate,
+             "evaluate the trained prompts of this folder (train.out or a checkpoint) on the "
+             "validation and test splits, without training; the config must be the training "
+             "run's")
+      .flag("--evaluate");
   schema.add("synthetic.write_shapes", write_shapes,
              "write a generated shape/colour image set (DIR/images, DIR/hierarchy.txt), print "
              "DIR and exit")
@@ -64,11 +69,21 @@ void HgclipTrainOptions::declare(ConfigSchema& schema) {
 
 void HgclipTrainOptions::validate() const {
   if (model.path.empty()) throw usage_error("model.path: expected the CLIP model (--model)");
-  if (data.train.empty()) {
+  const HgclipMethod parsed = parse_hgclip_method(method);
+  if (!evaluate.empty()) {
+    if (!method_trains(parsed)) {
+      throw usage_error("evaluate.prompts {}: method {} has no trained prompts to evaluate",
+                        evaluate.string(), method);
+    }
+    if (data.train.empty() && data.test.empty()) {
+      throw usage_error("evaluate.prompts {}: expected the test images (data.test, or data.train "
+                        "with data.test_fraction)",
+                        evaluate.string());
+    }
+  } else if (data.train.empty()) {
     throw usage_error("data.train: expected the training images (one folder per class, or the "
                       "CIFAR-100 train file with data.format cifar100)");
   }
-  parse_hgclip_method(method);
   if (data_format == "cifar100" && !data.val.empty()) {
     throw usage_error("data.val {}: with data.format cifar100 the validation split is drawn from "
                       "data.train (data.val_fraction)",

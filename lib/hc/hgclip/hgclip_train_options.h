@@ -37,6 +37,9 @@ struct HgclipTrainOptions {
   std::filesystem::path out;         // train.out (--out): the trained prompts folder
   bool replace = false;              // train.replace (--force)
   std::filesystem::path log_dir;     // train.log_dir: loss.jsonl, loss.svg ("": the run folder)
+  // evaluate.prompts (--evaluate): no training; the trained prompts of this folder (train.out or
+  // a checkpoint) on the base CLIP, evaluated on the validation and test splits.
+  std::filesystem::path evaluate;
   // synthetic.write_shapes (--write-shapes): write the generated shape/colour set
   // (hc/data/synthetic_shapes.h) to DIR/images and DIR/hierarchy.txt, print DIR and exit.
   std::filesystem::path write_shapes;
