@@ -114,15 +114,18 @@ finetune-demo: configure
 # The paper's ablation grid (supplementary Table 3, EC margins of Table 5): one fine-tuning and
 # one HierarCaps evaluation per configs/finetune/ ablation, skip-existing, merged into
 # runs/table3/table3.md with the paper's values beside. MAX_STEPS bounds each run (0: full).
+# IMAGES=DIR (the training rows' images) adds the CLIP-objective run; without it it is skipped.
 table3: MODEL ?= openai/clip-vit-base-patch32
 table3: DATA ?= data/downloads/hierarcaps/hierarcaps_train.csv.gz
 table3: HIERARCAPS ?= $(if $(wildcard $(SHARED)/data/hierarcaps/hierarcaps_test.csv),$(SHARED)/data/hierarcaps,data/downloads/hierarcaps)
 table3: MAX_STEPS ?= 0
+table3: IMAGES ?=
 table3: configure
 	cmake --build $(BUILD) -j $(JOBS) --target hc-retrieve hc-finetune
 	python3 scripts/table3.py --build $(BUILD) --model $(MODEL) --data $(DATA) \
 	  --test-csv $(HIERARCAPS)/hierarcaps_test.csv --images $(HIERARCAPS)/test_imgs \
-	  --exclude $(HIERARCAPS)/hierarcaps_test.csv --max-steps $(MAX_STEPS)
+	  --exclude $(HIERARCAPS)/hierarcaps_test.csv --max-steps $(MAX_STEPS) \
+	  $(if $(IMAGES),--train-images $(IMAGES),)
 
 # HGCLIP (docs/hgclip-train.md): make hgclip DATASET=<a configs/hgclip/ name> MODEL=<folder|
 # weights|hub id> [METHOD=coop|kgcoop|vpt|vp|zeroshot] [CONFIG=extra.yaml]; data paths come from the

@@ -4,7 +4,11 @@ one hc-finetune run and one hc-retrieve evaluation per configs/finetune/ ablatio
 a JSON under runs/table3/<name>/ (existing results are kept: re-running resumes the grid), then
 one table with the paper's HierarCaps values beside ours (runs/table3/table3.md and .json).
 
-  scripts/table3.py --build build --model M --data TRAIN.csv.gz --test-csv T.csv --images DIR
+  scripts/table3.py --build build --model M --data TRAIN.csv.gz --test-csv T.csv --images DIR \
+      [--train-images DIR]
+
+The CLIP-objective row needs the training rows' images (--train-images, `make table3 IMAGES=`);
+without them it is reported as skipped, with the reason, in the table.
 """
 import argparse
 import json
@@ -22,6 +26,7 @@ GRID = [
     ("no-pullback", "no-pullback", "lambda_p = 0"),
     ("three-tiers", "three-tiers", "3 tiers"),
     ("no-negatives", "no-negatives", "no negative examples"),
+    ("clip-objective", "clip-objective", "FT with CLIP objective"),
     ("from-scratch", "from-scratch", "training from scratch"),
     ("ec-margin-0", "ec-margin-0", "EC loss, m = 0"),
     ("ec-margin-0.1", "ec-margin-0.1", "EC loss, m = 0.1"),
@@ -69,6 +74,8 @@ def train(args, name, layer):
                     "--force", "--checkpoint-dir", f"{folder}/checkpoint", "--output", result]
         if args.exclude:
             command += ["--exclude-images", args.exclude]
+        if layer == "clip-objective":
+            command += ["--images", args.train_images]
         if args.max_steps:
             command += ["--max-steps", str(args.max_steps)]
         if os.path.exists(f"{folder}/checkpoint/training_state.json"):
@@ -90,6 +97,8 @@ def main():
     parser.add_argument("--test-csv", required=True)
     parser.add_argument("--images", required=True)
     parser.add_argument("--exclude", help="a CSV whose images are left out of training")
+    parser.add_argument("--train-images",
+                        help="folder of the training rows' images (the CLIP-objective run)")
     parser.add_argument("--max-steps", type=int, default=0)
     parser.add_argument("--runs", default="runs/table3")
     parser.add_argument("--only", help="comma-separated run names")
@@ -97,12 +106,17 @@ def main():
     os.makedirs(args.runs, exist_ok=True)
     wanted = set(args.only.split(",")) if args.only else None
     retrieve(args, args.model, f"{args.runs}/base.json")
-    rows = [("base CLIP", f"{args.runs}/base.json")]
+    rows = [("base CLIP", f"{args.runs}/base.json", None)]
     for name, layer, label in GRID:
         if wanted and name not in wanted:
             continue
+        if layer == "clip-objective" and not args.train_images:
+            reason = "no training images given (--train-images / make table3 IMAGES=DIR)"
+            print(f"skipping {name}: {reason}", file=sys.stderr)
+            rows.append((label, None, reason))
+            continue
         train(args, name, layer)
-        rows.append((label, f"{args.runs}/{name}/hierarcaps.json"))
+        rows.append((label, f"{args.runs}/{name}/hierarcaps.json", None))
     merge(args, rows)
 
 
@@ -110,13 +124,19 @@ def merge(args, rows):
     table = []
     lines = ["| run | P | R | d_corr | paper P | paper R | paper d_corr |",
              "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
-    for label, path in rows:
+    for label, path, skipped in rows:
+        paper = PAPER.get(label)
+        paper_cells = [f"{v:.2f}" for v in paper] if paper else ["-"] * 3
+        if skipped:
+            table.append({"run": label, "skipped": skipped, "paper": paper})
+            lines.append(f"| {label} (skipped: {skipped}) | - | - | - | " +
+                         " | ".join(paper_cells) + " |")
+            continue
         metrics = json.load(open(path))["metrics"]
         ours = (metrics["precision"], metrics["recall"], metrics["d_corr"])
-        paper = PAPER.get(label)
         table.append({"run": label, "result": path, "precision": ours[0], "recall": ours[1],
                       "d_corr": ours[2], "paper": paper})
-        cells = [f"{v:.3f}" for v in ours] + ([f"{v:.2f}" for v in paper] if paper else ["-"] * 3)
+        cells = [f"{v:.3f}" for v in ours] + paper_cells
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     with open(f"{args.runs}/table3.json", "w") as out:
         json.dump({"model": args.model, "data": args.data, "rows": table}, out, indent=2)

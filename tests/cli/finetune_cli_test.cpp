@@ -14,6 +14,7 @@
 #include "../model/model_test_util.h"
 #include "generated_hierarchies.h"
 #include "local_http_server.h"
+#include "hc/data/synthetic_hierarcaps.h"
 #include "hc/geometry/root.h"
 #include "hc/model/checkpoint.h"
 #include "hc/train/step_log.h"
@@ -48,6 +49,22 @@ bool is_index_buffer(const std::string& name) {
   const std::string suffix = "position_ids";
   return name.size() >= suffix.size() &&
          name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// An image file for each of the first `rows` rows of write_generated_hierarchies ("<row>.jpg",
+// the file name of its image_url), drawn by the synthetic HierarCaps generator.
+fs::path write_row_images(const TempDir& dir, std::size_t rows) {
+  const hc::SyntheticHierarCaps drawn = hc::write_synthetic_hierarcaps(dir / "drawn", rows, 7);
+  const fs::path folder = dir / "row-images";
+  fs::create_directories(folder);
+  std::size_t row = 0;
+  for (const auto& entry : fs::directory_iterator(drawn.images)) {
+    if (row == rows) break;
+    fs::copy_file(entry.path(), folder / (std::to_string(row++) + ".jpg"),
+                  fs::copy_options::overwrite_existing);
+  }
+  REQUIRE(row == rows);
+  return folder;
 }
 
 double mean_total(const std::vector<std::pair<int64_t, double>>& series, std::size_t begin,
@@ -128,11 +145,18 @@ TEST_CASE("hc-finetune: the output checkpoint loads, vision tower unchanged", "[
 
 TEST_CASE("hc-finetune: killed by SIGTERM mid-epoch, --resume ends at the same weights",
           "[cli][finetune]") {
+  // The RE loss, and the CLIP objective, whose per-epoch caption draws must resume too.
+  const std::string objective = GENERATE(std::string("re"), std::string("clip"));
+  CAPTURE(objective);
   TempDir dir;
   hc::test::write_generated_hierarchies(dir / "train.csv", 120, 3);
-  const std::string common = "--data " + quoted(dir / "train.csv") +
-                             " --lr 1e-3 --set train.batch_size=4 --epochs 2"
-                             " --set train.checkpoint_every=3 ";
+  std::string common = "--data " + quoted(dir / "train.csv") +
+                       " --lr 1e-3 --set train.batch_size=4 --epochs 2"
+                       " --set train.checkpoint_every=3 ";
+  if (objective == "clip") {
+    common += "--config " + quoted(config("clip-objective")) + " --images " +
+              quoted(write_row_images(dir, 120)) + " ";
+  }
   const auto straight = finetune(dir, common + "--out " + quoted(dir / "straight") + " -o " +
                                           quoted(dir / "straight-run" / "result.json"));
   INFO(straight.err);
@@ -174,6 +198,40 @@ TEST_CASE("hc-finetune: killed by SIGTERM mid-epoch, --resume ends at the same w
   const auto a = hc::StepLog::read(dir / "straight-run" / "loss.jsonl", 1 << 30).series("total");
   const auto b = hc::StepLog::read(dir / "stopped-run" / "loss.jsonl", 1 << 30).series("total");
   CHECK(a == b);
+  if (objective == "clip") {
+    CHECK(hc::StepLog::read(dir / "stopped-run" / "loss.jsonl", 1 << 30).series("clip").size() ==
+          a.size());
+  }
+}
+
+TEST_CASE("hc-finetune: the CLIP objective trains on the rows' images; missing ones are errors",
+          "[cli][finetune][clip_objective]") {
+  TempDir dir;
+  hc::test::write_generated_hierarchies(dir / "train.csv", 12, 6);
+  const fs::path images = write_row_images(dir, 12);
+  const std::string args = "--config " + quoted(config("clip-objective")) + " --data " +
+                           quoted(dir / "train.csv") + " --max-steps 3 --set train.batch_size=4";
+  const auto run = finetune(dir, args + " --images " + quoted(images) + " --out " +
+                                     quoted(dir / "m") + " -o " + quoted(dir / "run" / "r.json"));
+  INFO(run.err);
+  REQUIRE(run.exit_code == 0);
+  const hc::StepLog log = hc::StepLog::read(dir / "run" / "loss.jsonl", 1 << 30);
+  CHECK(log.series("clip").size() == 3);
+  CHECK(log.series("pullback").size() == 3);
+  CHECK(log.series("entailment").empty());
+  // The images went through the embedding cache (keyed by the input model, as hc-retrieve's).
+  CHECK(fs::exists(dir / "cache"));
+
+  fs::remove(images / "5.jpg");
+  const auto missing = finetune(dir, args + " --images " + quoted(images) + " --out " +
+                                         quoted(dir / "m2") + " -o " + quoted(dir / "r2.json"));
+  CHECK(missing.exit_code == 1);
+  CHECK_THAT(missing.err, Contains("row id 5") && Contains((images / "5.jpg").string()));
+
+  const auto no_images = finetune(dir, args + " --out " + quoted(dir / "m3") + " -o " +
+                                           quoted(dir / "r3.json"));
+  CHECK(no_images.exit_code == 2);
+  CHECK_THAT(no_images.err, Contains("data.images"));
 }
 
 TEST_CASE("hc-finetune: 2 Gloo processes reach the weights of 1 process on the same global batch",
@@ -250,10 +308,13 @@ TEST_CASE("hc-finetune: every shipped ablation config runs on a tiny model", "[c
     const std::string name = entry.path().stem().string();
     if (name == "official" || name == "demo") continue;
     CAPTURE(name);
+    // The CLIP objective needs the rows' images.
+    const std::string images =
+        name == "clip-objective" ? " --images " + quoted(write_row_images(dir, 16)) : "";
     const auto run = finetune(dir, "--config " + quoted(entry.path()) + " --data " +
                                        quoted(dir / "train.csv") + " --max-steps 2 --set "
                                        "validation.rows=4 --out " + quoted(dir / name) + " -o " +
-                                       quoted(dir / (name + "-run") / "result.json"));
+                                       quoted(dir / (name + "-run") / "result.json") + images);
     INFO(run.err);
     REQUIRE(run.exit_code == 0);
     const json result = read_json(dir / (name + "-run") / "result.json");

@@ -44,11 +44,14 @@ class Regression final : public hc::TrainingTask {
   std::size_t examples() const override { return kExamples; }
   void zero_grad() override { optimizer_->zero_grad(); }
   hc::MicroBatchResult accumulate(const std::vector<std::size_t>& indices, double scale) override {
-    if (raise_at_ >= 0 && calls_++ == raise_at_) std::raise(SIGTERM);
+    const int64_t call = calls_++;
+    if (call == raise_at_) std::raise(SIGTERM);
     std::vector<int64_t> rows(indices.begin(), indices.end());
     const auto index = torch::tensor(rows, torch::kLong);
     const auto loss = (x_.index_select(0, index).matmul(w_) - y_.index_select(0, index)).pow(2).mean();
-    (loss * scale).backward();
+    // An injected fp16-style overflow: this call's gradients are infinite.
+    const double factor = call == overflow_at_ ? std::numeric_limits<double>::infinity() : 1.0;
+    (loss * (scale * factor)).backward();
     // A term of this task's own, besides the total, for the loss curve to draw.
     const double residual = (x_.index_select(0, index).matmul(w_) - y_.index_select(0, index))
                                 .abs().mean().item<double>();
@@ -73,6 +76,7 @@ class Regression final : public hc::TrainingTask {
     w_.copy_(hc::test::read_tensors(dir / "w.safetensors").at("w"));
   }
   void raise_sigterm_at_call(int64_t call) { raise_at_ = call; }
+  void overflow_at_call(int64_t call) { overflow_at_ = call; }
   const torch::Tensor& w() const { return w_; }
 
  private:
@@ -80,6 +84,7 @@ class Regression final : public hc::TrainingTask {
   hc::NamedParameters parameters_;
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
   int64_t raise_at_ = -1;
+  int64_t overflow_at_ = -1;
   int64_t calls_ = 0;
 };
 
@@ -102,18 +107,27 @@ std::unique_ptr<hc::DataParallel> one_process() {
 }  // namespace
 
 TEST_CASE("training loop: a run stopped by SIGTERM resumes to the same weights", "[train][loop]") {
+  // Also with a dynamic loss scale whose state (halved by an overflow at step 3) must survive.
+  const std::string loss_scale = GENERATE(std::string("1"), std::string("dynamic"));
+  CAPTURE(loss_scale);
+  const bool dynamic = loss_scale == "dynamic";
+  hc::TrainLoopOptions base = loop_options();
+  base.loss_scale = loss_scale;
   auto parallel = one_process();
   hc::test::TempDir straight_dir;
   Regression straight;
+  if (dynamic) straight.overflow_at_call(2);
   const hc::TrainLoopOutcome full =
-      hc::run_training_loop(straight, loop_options(), *parallel, paths_in(straight_dir));
+      hc::run_training_loop(straight, base, *parallel, paths_in(straight_dir));
   CHECK(full.steps == 3 * 6);  // ceil(22 / 4) steps per epoch
+  CHECK(full.skipped_steps == (dynamic ? 1 : 0));
 
   hc::test::TempDir dir;
   Regression first;
   first.raise_sigterm_at_call(8);  // mid-way through the second epoch
+  if (dynamic) first.overflow_at_call(2);
   try {
-    hc::run_training_loop(first, loop_options(), *parallel, paths_in(dir));
+    hc::run_training_loop(first, base, *parallel, paths_in(dir));
     FAIL("the loop did not stop");
   } catch (const hc::Error& e) {
     CHECK(e.kind() == hc::Error::Kind::Stopped);
@@ -126,7 +140,7 @@ TEST_CASE("training loop: a run stopped by SIGTERM resumes to the same weights",
 
   Regression resumed;
   resumed.load(dir / "checkpoint");
-  hc::TrainLoopOptions options = loop_options();
+  hc::TrainLoopOptions options = base;
   options.resume = dir / "checkpoint";
   const hc::TrainLoopOutcome rest = hc::run_training_loop(resumed, options, *parallel, paths_in(dir));
   CHECK(rest.resumed_from == 9);
@@ -138,6 +152,13 @@ TEST_CASE("training loop: a run stopped by SIGTERM resumes to the same weights",
   const auto got = hc::StepLog::read(dir / "loss.jsonl", 1000).series("total");
   CHECK(got == want);
   CHECK(rest.validation.size() == 2);  // before (in the first part) and after
+  if (dynamic) {
+    // The resumed run went on at the halved scale, as the uninterrupted one did.
+    const auto scales = hc::StepLog::read(dir / "loss.jsonl", 1000).series("loss_scale");
+    CHECK(scales == hc::StepLog::read(straight_dir / "loss.jsonl", 1000).series("loss_scale"));
+    REQUIRE(scales.size() == static_cast<std::size_t>(full.steps));
+    CHECK(scales.back().second == 32768);
+  }
 }
 
 TEST_CASE("training loop: resuming with another seed is refused", "[train][loop]") {
@@ -218,7 +239,7 @@ TEST_CASE("training loop: loss scaling, overflow skips, autocast only on CUDA", 
   auto parallel = one_process();
   hc::TrainLoopOptions plain = loop_options();
   hc::TrainLoopOptions scaled = loop_options();
-  scaled.loss_scale = 1024;  // a power of two: scaling and unscaling are exact
+  scaled.loss_scale = "1024";  // a power of two: scaling and unscaling are exact
   hc::test::TempDir a, b;
   Regression by_plain("sgd"), by_scaled("sgd");
   hc::run_training_loop(by_plain, plain, *parallel, paths_in(a));
@@ -226,7 +247,7 @@ TEST_CASE("training loop: loss scaling, overflow skips, autocast only on CUDA", 
   CHECK(torch::equal(by_plain.w(), by_scaled.w()));
 
   hc::TrainLoopOptions overflowing = loop_options();
-  overflowing.loss_scale = std::numeric_limits<double>::infinity();  // every step overflows
+  overflowing.loss_scale = "inf";  // every step overflows
   hc::test::TempDir c;
   Regression frozen("sgd");
   const auto outcome = hc::run_training_loop(frozen, overflowing, *parallel, paths_in(c));
@@ -239,4 +260,53 @@ TEST_CASE("training loop: loss scaling, overflow skips, autocast only on CUDA", 
   Regression cpu;
   CHECK_THROWS_WITH(hc::run_training_loop(cpu, autocast, *parallel, paths_in(d)),
                     Catch::Contains("CUDA"));
+}
+
+TEST_CASE("training loop: a dynamic loss scale skips an overflowing step and halves",
+          "[train][loop][loss_scale]") {
+  auto parallel = one_process();
+  hc::TrainLoopOptions options = loop_options();
+  options.loss_scale = "dynamic";
+  hc::test::TempDir dir, plain_dir;
+  Regression task("sgd"), plain("sgd");
+  task.overflow_at_call(4);  // the fifth step: one micro-batch per step
+  const auto outcome = hc::run_training_loop(task, options, *parallel, paths_in(dir));
+  CHECK(outcome.skipped_steps == 1);
+  const hc::StepLog log = hc::StepLog::read(dir / "loss.jsonl", 1000);
+  std::vector<std::pair<int64_t, double>> skipped;
+  for (const auto& record : log.records()) {
+    if (!record.contains("loss_scale")) continue;
+    const int64_t step = record["step"].get<int64_t>();
+    CAPTURE(step);
+    // Steps 1-5 ran at 2^16 (the fifth overflowed and was skipped), the rest at 2^15.
+    CHECK(record["loss_scale"].get<double>() == (step <= 5 ? 65536.0 : 32768.0));
+    CHECK(record.value("skipped", false) == (step == 5));
+  }
+  // Skipping one SGD step is not the plain run: the weights differ, and stay finite.
+  hc::TrainLoopOptions unscaled = loop_options();
+  hc::run_training_loop(plain, unscaled, *parallel, paths_in(plain_dir));
+  CHECK(torch::isfinite(task.w()).all().item<bool>());
+  CHECK_FALSE(torch::equal(task.w(), plain.w()));
+  // A checkpoint carries the scaler's state.
+  hc::test::TempDir saved;
+  hc::TrainLoopOptions checkpointed = options;
+  checkpointed.max_steps = 7;
+  checkpointed.checkpoint_every = 6;
+  Regression again("sgd");
+  again.overflow_at_call(4);
+  hc::run_training_loop(again, checkpointed, *parallel, paths_in(saved));
+  const auto state = nlohmann::json::parse(
+      hc::test::read_bytes(saved / "checkpoint" / hc::kTrainingStateJson));
+  CHECK(state["loss_scale"] == 32768.0);
+  CHECK(state["loss_scale_growth_tracker"] == 1);  // step 6 was finite
+}
+
+TEST_CASE("training loop: train.loss_scale takes a number or dynamic", "[train][loop][loss_scale]") {
+  auto parallel = one_process();
+  hc::TrainLoopOptions options = loop_options();
+  options.loss_scale = "fast";
+  hc::test::TempDir dir;
+  Regression task;
+  CHECK_THROWS_WITH(hc::run_training_loop(task, options, *parallel, paths_in(dir)),
+                    Catch::Contains("train.loss_scale") && Catch::Contains("dynamic"));
 }

@@ -105,4 +105,26 @@ std::size_t exclude_images(HierarCapsTrainSet& set, const std::filesystem::path&
   return before - set.rows.size();
 }
 
+std::vector<std::filesystem::path> train_image_files(const std::vector<HierarCapsTrainRow>& rows,
+                                                     const std::filesystem::path& csv,
+                                                     const std::filesystem::path& folder) {
+  std::vector<std::filesystem::path> files;
+  files.reserve(rows.size());
+  for (const HierarCapsTrainRow& row : rows) {
+    const std::string key = image_key(row.image_url);
+    if (key.empty()) {
+      throw runtime_error("{}: line {}: row id {} has no image_url, so it has no image in {}",
+                          csv.string(), row.line, row.id, folder.string());
+    }
+    std::filesystem::path file = folder / key;
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(file, ec)) {
+      throw runtime_error("{}: line {}: the image of row id {} ({}) is missing: no file {}",
+                          csv.string(), row.line, row.id, row.image_url, file.string());
+    }
+    files.push_back(std::move(file));
+  }
+  return files;
+}
+
 }  // namespace hc

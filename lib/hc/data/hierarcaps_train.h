@@ -51,4 +51,12 @@ std::string image_key(std::string_view url);
 // another CSV without an image_url column, is an hc::Error naming the file.
 std::size_t exclude_images(HierarCapsTrainSet& set, const std::filesystem::path& other_csv);
 
+// The image file of each row: `folder` / image_key(image_url), the same identity exclude_images
+// matches on (for HierarCaps' COCO URLs the COCO file name, e.g. COCO_val2014_000000179765.jpg).
+// A row without an image_url, or whose file does not exist, is an hc::Error naming `csv`, the
+// row's line and id, and the path looked for (no row is skipped silently).
+std::vector<std::filesystem::path> train_image_files(const std::vector<HierarCapsTrainRow>& rows,
+                                                     const std::filesystem::path& csv,
+                                                     const std::filesystem::path& folder);
+
 }  // namespace hc

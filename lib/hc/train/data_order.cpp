@@ -43,6 +43,17 @@ std::vector<std::size_t> epoch_order(std::size_t count, uint64_t seed, int64_t e
   return order;
 }
 
+std::vector<std::size_t> epoch_choices(std::size_t count, std::size_t choices, uint64_t seed,
+                                       int64_t epoch) {
+  if (choices == 0) throw runtime_error("epoch_choices: no choices to draw from");
+  // Streams with the top bit set: epoch orders use the epoch itself, the split ~0.
+  constexpr uint64_t kChoiceStreams = uint64_t{1} << 63;
+  std::mt19937_64 engine = engine_for(seed, kChoiceStreams | static_cast<uint64_t>(epoch));
+  std::vector<std::size_t> drawn(count);
+  for (std::size_t& value : drawn) value = static_cast<std::size_t>(draw_below(engine, choices));
+  return drawn;
+}
+
 SeededSplit seeded_split(std::size_t total, std::size_t count, uint64_t seed) {
   if (count > total) {
     throw usage_error("a held-out split of {} examples out of {}: expected at most {}", count,

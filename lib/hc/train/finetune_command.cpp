@@ -167,6 +167,23 @@ void set_root(const FinetuneOptions& options, const FinetuneModels& models,
   }
 }
 
+// loss.objective clip: the unit embedding of every training row's image by the frozen vision
+// tower, through the embedding engine and its cache (a pretrained input's images are keyed by
+// the input model, as hc-retrieve keys them; a random init's are not cached).
+at::Tensor training_image_embeddings(const FinetuneOptions& options, const FinetuneModels& models,
+                                     const std::vector<HierarCapsTrainRow>& rows,
+                                     const ComputeOptions& compute) {
+  const std::vector<fs::path> files = train_image_files(rows, options.train_csv, options.images);
+  ClipBundle vision = *models.bundle;
+  vision.model = models.trained;
+  if (options.init == "random") vision.identity.weights_sha256.clear();
+  EmbeddingEngine engine(vision, options.model.embed_options(compute));
+  spdlog::info("loss.objective clip: embedding the {} training images of {}", files.size(),
+               options.images.string());
+  torch::NoGradGuard no_grad;
+  return engine.embed_images(files);
+}
+
 void report(const FinetuneOptions& options, const FinetuneData& data,
             const TrainLoopOutcome& outcome, const TrainLoopPaths& paths, const ReTrainer& trainer,
             RunResult& result) {
@@ -185,9 +202,10 @@ void report(const FinetuneOptions& options, const FinetuneData& data,
     metrics["validation_after"] = outcome.validation.back();
   }
   const double steps = static_cast<double>(std::max<int64_t>(1, outcome.steps_this_run));
+  const int64_t texts_per_row =
+      trainer.options().loss.objective == "clip" ? 1 : trainer.options().loss.groups();
   const double texts_per_step = static_cast<double>(options.loop.batch_size *
-                                                    options.loop.accumulation *
-                                                    trainer.options().loss.groups());
+                                                    options.loop.accumulation * texts_per_row);
   metrics["speed"] = {{"steps_per_s", steps / std::max(1e-9, outcome.train_s)},
                       {"texts_per_s", steps * texts_per_step / std::max(1e-9, outcome.train_s)},
                       {"forward_backward_s", outcome.forward_backward_s},
@@ -235,10 +253,16 @@ void run_finetune(const FinetuneOptions& options, RunContext& context, RunResult
     validation = std::make_unique<ReValidation>(validation_options, data.held_out,
                                                 *models.bundle, context.threads());
   }
+  at::Tensor images;
+  if (trainer_options.loss.objective == "clip") {
+    images = training_image_embeddings(options, models, data.train, context.compute);
+    result.timer().done("embed_images");
+  }
   ReTrainer trainer(models.trained, models.original, models.bundle->tokenizer, models.pad_id,
                     std::move(trainer_options));
   ReFinetuneTask task(data.train, std::move(trainer), models.source, std::move(validation),
                       options.root != "empty");
+  if (images.defined()) task.use_clip_objective(images, static_cast<uint64_t>(options.loop.seed));
   const TrainLoopOutcome outcome = run_training_loop(task, options.loop, *parallel, paths);
   result.timer().done("train");
   report(options, data, outcome, paths, task.trainer(), result);

@@ -1,5 +1,7 @@
 #include "hc/train/finetune_options.h"
 
+#include <filesystem>
+
 #include "hc/core/config.h"
 #include "hc/core/error.h"
 
@@ -18,6 +20,15 @@ void FinetuneOptions::declare(ConfigSchema& schema) {
       .flag("--exclude-images");
   schema.add("data.limit", limit, "use only the first N rows (after exclusion; 0: all)")
       .check_non_negative();
+  schema.add("data.images", images,
+             "folder of the training rows' images, each named by the file name at the end of "
+             "its image_url (loss.objective clip)")
+      .check(
+          [](const std::filesystem::path& p) {
+            return p.empty() || std::filesystem::is_directory(p);  // empty: not given
+          },
+          "an existing folder")
+      .flag("--images");
   validation.declare(schema);
   loop.declare(schema);
   trainer.declare(schema);
@@ -39,6 +50,15 @@ void FinetuneOptions::declare(ConfigSchema& schema) {
 void FinetuneOptions::validate() const {
   if (model.path.empty()) {
     throw usage_error("model.path: expected the checkpoint to fine-tune (--model)");
+  }
+  if (trainer.loss.objective == "clip") {
+    if (images.empty()) {
+      throw usage_error("loss.objective clip needs data.images (--images): the folder of the "
+                        "training rows' images");
+    }
+    if (root != "empty") {
+      throw usage_error("train.root {}: loss.objective clip has no root (expected empty)", root);
+    }
   }
   if (root == "learned" && !trainer.root_gradient) {
     throw usage_error("train.root learned with train.root_gradient false: the root is the only "

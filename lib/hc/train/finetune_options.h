@@ -21,6 +21,9 @@ struct FinetuneOptions {
   std::filesystem::path train_csv;                    // data.train (--data)
   std::vector<std::filesystem::path> exclude_images;  // data.exclude_images (--exclude-images)
   int64_t limit = 0;                                  // data.limit: first N rows (0: all)
+  // data.images (--images): the folder of the training rows' images (loss.objective clip), each
+  // row's file named by the end of its image_url (train_image_files, hierarcaps_train.h).
+  std::filesystem::path images;
   ReValidationOptions validation;
   TrainLoopOptions loop;
   ReTrainerOptions trainer;

@@ -2,9 +2,12 @@
 
 #include <chrono>
 
+#include <ATen/ATen.h>
 #include <torch/ordered_dict.h>
 
+#include "hc/core/error.h"
 #include "hc/model/checkpoint.h"
+#include "hc/train/data_order.h"
 #include "hc/train/re_text_batch.h"
 
 namespace hc {
@@ -18,8 +21,53 @@ ReFinetuneTask::ReFinetuneTask(std::vector<HierarCapsTrainRow> rows, ReTrainer t
 
 ReFinetuneTask::~ReFinetuneTask() = default;
 
+void ReFinetuneTask::use_clip_objective(at::Tensor images, uint64_t seed) {
+  if (!images.defined() || images.dim() != 2 ||
+      images.size(0) != static_cast<int64_t>(rows_.size())) {
+    throw runtime_error("loss.objective clip: expected one image embedding per training row ({})",
+                        rows_.size());
+  }
+  clip_images_ = images.to(trainer_.model()->device());
+  clip_seed_ = seed;
+}
+
+void ReFinetuneTask::begin_step(int64_t epoch, int64_t) { epoch_ = epoch; }
+
+std::vector<std::string> ReFinetuneTask::sampled_captions(const std::vector<std::size_t>& indices,
+                                                          int64_t epoch) {
+  const std::vector<int>& levels = trainer_.options().loss.levels;
+  if (choices_epoch_ != epoch) {
+    choices_ = epoch_choices(rows_.size(), levels.size(), clip_seed_, epoch);
+    choices_epoch_ = epoch;
+  }
+  std::vector<std::string> captions;
+  captions.reserve(indices.size());
+  for (std::size_t i : indices) {
+    if (i >= rows_.size()) throw runtime_error("training row {} of {}", i, rows_.size());
+    captions.push_back(rows_[i].positive[static_cast<std::size_t>(levels[choices_[i]] - 1)]);
+  }
+  return captions;
+}
+
+MicroBatchResult ReFinetuneTask::accumulate_clip(const std::vector<std::size_t>& indices,
+                                                 double scale) {
+  const auto start = std::chrono::steady_clock::now();
+  const std::vector<std::string> captions = sampled_captions(indices, epoch_);
+  std::vector<int64_t> rows(indices.begin(), indices.end());
+  const at::Tensor images = clip_images_.index_select(
+      0, at::tensor(rows, at::TensorOptions().dtype(at::kLong)).to(clip_images_.device()));
+  MicroBatchResult result;
+  result.data_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const ClipObjectiveStep step = trainer_.accumulate_clip(captions, images, scale);
+  result.terms = {{"total", step.loss.total.item<double>()},
+                  {"pullback", step.loss.pullback.item<double>()},
+                  {"clip", step.loss.contrastive.item<double>()}};
+  return result;
+}
+
 MicroBatchResult ReFinetuneTask::accumulate(const std::vector<std::size_t>& indices,
                                             double scale) {
+  if (clip_images_.defined()) return accumulate_clip(indices, scale);
   const auto start = std::chrono::steady_clock::now();
   const ReTextBatch batch = re_text_batch(rows_, indices, trainer_.options().loss);
   MicroBatchResult result;

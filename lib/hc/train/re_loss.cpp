@@ -107,8 +107,9 @@ void ReLossOptions::declare(ConfigSchema& schema, const std::string& section) {
              "guarded (degenerate pairs pi/2, no NaN) or official (unguarded, NaN on them)")
       .one_of({"guarded", "official"});
   schema.add(section + ".objective", objective,
-             "re (Radial Embeddings) or ec (entailment-cone margin loss, the paper's baseline)")
-      .one_of({"re", "ec"});
+             "re (Radial Embeddings), ec (entailment-cone margin loss, the paper's baseline) or "
+             "clip (CLIP's contrastive image-text loss on a sampled caption; needs data.images)")
+      .one_of({"re", "ec", "clip"});
   schema.add(section + ".ec_margin", ec_margin, "objective ec: the margin m").check_non_negative();
   schema.add(section + ".ec_aperture", ec_aperture,
              "objective ec: K of the half-aperture arcsin(K / ||x - r||)")
@@ -135,8 +136,8 @@ void ReLossOptions::validate() const {
                       levels.size() - 1, fmt::join(levels, ", "));
   }
   parse_exterior_angle_rule(exterior_angle);
-  if (objective != "re" && objective != "ec") {
-    throw usage_error("loss.objective '{}': expected re or ec", objective);
+  if (objective != "re" && objective != "ec" && objective != "clip") {
+    throw usage_error("loss.objective '{}': expected re, ec or clip", objective);
   }
   if (ec_margin < 0 || !(ec_aperture > 0)) {
     throw usage_error("loss.ec_margin {} / loss.ec_aperture {}: expected m >= 0 and K > 0",
@@ -151,6 +152,9 @@ int64_t ReLossOptions::groups() const {
 ReLoss re_loss(const at::Tensor& text, const at::Tensor& original, const at::Tensor& root,
                const ReLossOptions& options) {
   options.validate();
+  if (options.objective == "clip") {
+    throw runtime_error("re_loss: loss.objective clip is clip_objective_loss, not re_loss");
+  }
   check_layout(text, original, root, options);
   const auto angle = parse_exterior_angle_rule(options.exterior_angle) == ExteriorAngleRule::Official
                          ? &official_exterior_angle

@@ -55,6 +55,9 @@ struct ReLossOptions {
   //   psi(x) = arcsin(min(1, K / ||x - r||))   half-aperture of the cone at x
   //   L_e = mean_t,k max(0, m + Xi(x, y) - psi(x)) + mean_t,k max(0, m - (Xi(x, y') - psi(x)))
   //   L_m = 0 (no hard mining); P and N hold Xi(x, y) and -Xi(x, y') as with "re".
+  // Or "clip": CLIP's contrastive image-text loss on one caption per row sampled from the
+  // positive texts of `levels` (clip_objective_loss.h), the pullback term with lambda_p as for
+  // RE; re_loss is not used then (lambda_e, lambda_m, tiers, negatives play no part).
   std::string objective = "re";
   double ec_margin = 0.1;    // m
   double ec_aperture = 0.1;  // K

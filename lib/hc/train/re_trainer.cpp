@@ -169,6 +169,23 @@ ReStep ReTrainer::accumulate(const ReTextBatch& batch, double scale) {
   return out;
 }
 
+ClipObjectiveStep ReTrainer::accumulate_clip(const std::vector<std::string>& captions,
+                                             const at::Tensor& images, double scale) {
+  State& s = *state_;
+  const PaddedTokens tokens = pad_to_longest(s.tokenizer, captions, s.options.max_length, s.pad_id);
+  at::Tensor text = s.embed(s.model, tokens);
+  at::Tensor original;
+  if (s.options.loss.lambda_p != 0) {
+    torch::NoGradGuard no_grad;
+    original = s.embed(s.original, tokens);
+  }
+  ClipObjectiveLoss loss = clip_objective_loss(text, images, s.model->logit_scale, original,
+                                               s.options.loss.lambda_p);
+  if (loss.total.requires_grad()) (scale == 1.0 ? loss.total : loss.total * scale).backward();
+  for (at::Tensor* t : {&loss.total, &loss.contrastive, &loss.pullback}) *t = t->detach();
+  return {std::move(loss), text.detach(), original};
+}
+
 ReStep ReTrainer::compute_gradients(const ReTextBatch& batch) {
   zero_grad();
   return accumulate(batch, 1.0);

@@ -20,6 +20,7 @@
 
 #include "hc/model/clip_model.h"
 #include "hc/train/optimizer_options.h"
+#include "hc/train/clip_objective_loss.h"
 #include "hc/train/re_loss.h"
 
 namespace hc {
@@ -64,6 +65,13 @@ struct ReStep {
                               // when lambda_p is 0)
 };
 
+// What a step of loss.objective clip computed; tensors detached, on the model's device.
+struct ClipObjectiveStep {
+  ClipObjectiveLoss loss;
+  at::Tensor text;      // [n, P] unit caption embeddings of the model being trained
+  at::Tensor original;  // [n, P] of the original model (undefined when lambda_p is 0)
+};
+
 class ReTrainer {
  public:
   // model: the model to train, float32 or float64 (an hc::Error otherwise); switched to train
@@ -83,6 +91,11 @@ class ReTrainer {
   // adds the gradients of scale * loss (the returned losses are unscaled).
   void zero_grad();
   ReStep accumulate(const ReTextBatch& batch, double scale);
+  // loss.objective clip: captions[i] is paired with images[i] ([n, P] unit embeddings of the
+  // frozen vision tower, any device); adds the gradients of scale * clip_objective_loss, with
+  // the model's logit_scale (frozen) as the temperature.
+  ClipObjectiveStep accumulate_clip(const std::vector<std::string>& captions,
+                                    const at::Tensor& images, double scale);
   // Step 5: the AdamW update from the current gradients.
   void apply_update();
   // compute_gradients then apply_update.

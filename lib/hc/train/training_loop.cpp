@@ -21,6 +21,7 @@
 #include "hc/train/data_order.h"
 #include "hc/train/distributed.h"
 #include "hc/train/loss_curve.h"
+#include "hc/train/loss_scaler.h"
 #include "hc/train/step_log.h"
 
 namespace hc {
@@ -58,9 +59,19 @@ void TrainLoopOptions::declare(ConfigSchema& schema) {
              "mixed precision on CUDA: none, bf16 or fp16 (weights and optimiser stay float32)")
       .one_of({"none", "bf16", "fp16"});
   schema.add("train.loss_scale", loss_scale,
-             "multiply the loss by this and divide the gradients back (fp16: e.g. 1024); steps "
-             "whose gradients overflow are skipped")
-      .check_positive();
+             "multiply the loss by this and divide the gradients back, skipping steps whose "
+             "gradients overflow: a positive number (fixed) or dynamic (GradScaler: 65536, "
+             "halved on overflow, doubled after 2000 finite steps); for fp16")
+      .check(
+          [](const std::string& v) {
+            try {
+              LossScaler::parse(v);
+              return true;
+            } catch (const Error&) {
+              return false;
+            }
+          },
+          "dynamic or a positive number");
   schema.add("train.checkpoint_dir", checkpoint_dir,
              "checkpoint folder (model, training state, log) to resume from; default "
              "checkpoint/ beside the result")
@@ -98,6 +109,7 @@ struct LoopRun {
   std::vector<std::size_t> order;  // the current epoch's
   int64_t order_epoch = -1;
   AutocastMode autocast = AutocastMode::None;
+  LossScaler scaler = LossScaler::fixed(1);
 };
 
 const std::vector<std::size_t>& epoch_rows(LoopRun& run) {
@@ -113,7 +125,7 @@ const std::vector<std::size_t>& epoch_rows(LoopRun& run) {
 // own), in the order of the log, then the gradient norm; the loop's bookkeeping is left out.
 std::vector<std::string> curve_series(const StepLog& log) {
   static const std::set<std::string> bookkeeping = {"step", "epoch", "rows", "lr", "step_s",
-                                                    "skipped", "grad_norm"};
+                                                    "skipped", "grad_norm", "loss_scale"};
   std::vector<std::string> series;
   for (const auto& record : log.records()) {
     for (const auto& [key, value] : record.items()) {
@@ -139,6 +151,10 @@ void write_log_files(const LoopRun& run) {
 void save_checkpoint(LoopRun& run) {
   if (run.parallel.is_main()) {
     run.state.rng = capture_rng_states();
+    if (run.scaler.is_dynamic()) {
+      run.state.loss_scale = run.scaler.scale();
+      run.state.loss_scale_growth_tracker = run.scaler.growth_tracker();
+    }
     run.task.save(run.paths.checkpoint_dir, false, [&](const fs::path& folder) {
       save_training_state(folder, run.state, run.task.optimizer(),
                           run.task.trained_parameters());
@@ -199,13 +215,14 @@ LossTerms accumulate_step(LoopRun& run, const std::vector<std::vector<std::size_
   std::size_t share = 0;
   for (const auto& batch : batches) share += batch.size();
   LossTerms terms;
+  run.task.begin_step(run.state.epoch, run.state.global_step + 1);
   run.task.zero_grad();
   for (const auto& batch : batches) {
     const double weight = static_cast<double>(batch.size()) / static_cast<double>(share);
     MicroBatchResult result;
     {
       AutocastScope autocast(run.autocast);
-      result = run.task.accumulate(batch, weight * run.options.loss_scale);
+      result = run.task.accumulate(batch, weight * run.scaler.scale());
     }
     data_s += result.data_s;
     if (terms.empty()) {
@@ -229,18 +246,19 @@ json step_record(const LoopRun& run, const LossTerms& terms, std::size_t rows, d
   return record;
 }
 
-// Divides the gradients by train.loss_scale; false when one is not finite (the step is then
-// skipped: an fp16 overflow). Without loss scaling every step is applied.
+// Divides the gradients by the loss scale; false when one is not finite (the step is then
+// skipped: an fp16 overflow). Without loss scaling every step is applied. The scaler records
+// the outcome (a dynamic scale backs off or grows).
 bool unscale_gradients(LoopRun& run, const NamedParameters& parameters) {
-  if (run.options.loss_scale == 1) return true;
+  if (!run.scaler.checks_overflow()) return true;
   bool finite = true;
   for (const auto& item : parameters) {
     at::Tensor grad = item.value().grad();
     if (!grad.defined()) continue;
-    grad.div_(run.options.loss_scale);
+    grad.div_(run.scaler.scale());
     finite = finite && grad.isfinite().all().item<bool>();
   }
-  return finite;
+  return run.scaler.update(finite);
 }
 
 // One optimiser step over the next global batch.
@@ -259,6 +277,7 @@ void train_step(LoopRun& run) {
   run.outcome.communication_s += seconds_since(exchange);
 
   const Clock::time_point update = Clock::now();
+  const double scale = run.scaler.scale();
   const bool applied = unscale_gradients(run, parameters);
   const double norm =
       applied && run.options.clip_grad_norm > 0
@@ -277,11 +296,14 @@ void train_step(LoopRun& run) {
     run.state.epoch_position = 0;
   }
   json record = step_record(run, terms, rows, norm, seconds_since(start));
+  if (run.scaler.is_dynamic()) record["loss_scale"] = scale;  // the scale this step ran with
   if (!applied) {
     record["skipped"] = true;
     ++run.outcome.skipped_steps;
-    spdlog::warn("step {}: the gradients overflowed at train.loss_scale {}; the step was skipped",
-                 run.state.global_step, run.options.loss_scale);
+    spdlog::warn("step {}: the gradients overflowed at loss scale {}; the step was skipped{}",
+                 run.state.global_step, scale,
+                 run.scaler.is_dynamic() ? fmt::format(" (scale now {})", run.scaler.scale())
+                                         : std::string());
   }
   if (run.parallel.is_main() && run.state.global_step % run.options.log_every == 0) {
     spdlog::info("step {} (epoch {}): loss {:.6f}, grad norm {:.4g}, {:.2f} s", record["step"].get<int64_t>(),
@@ -307,6 +329,9 @@ void resume(LoopRun& run) {
   run.state = load_training_state(run.options.resume, run.task.optimizer(),
                                   run.task.trained_parameters());
   restore_rng_states(run.state.rng);
+  if (run.scaler.is_dynamic() && run.state.loss_scale > 0) {
+    run.scaler.restore(run.state.loss_scale, run.state.loss_scale_growth_tracker);
+  }
   if (run.state.order_seed != static_cast<uint64_t>(run.options.seed)) {
     throw usage_error("{} was trained with train.seed {}, not {}: resume with the same seed",
                       run.options.resume.string(), run.state.order_seed, run.options.seed);
@@ -324,6 +349,7 @@ TrainLoopOutcome run_training_loop(TrainingTask& task, const TrainLoopOptions& o
   if (task.examples() == 0) throw runtime_error("training: no examples");
   LoopRun run{task, options, parallel, paths, {}, {}, {}, {}, -1};
   run.state.order_seed = static_cast<uint64_t>(options.seed);
+  run.scaler = LossScaler::parse(options.loss_scale);
   const NamedParameters trained = task.trained_parameters();
   run.autocast = parse_autocast(options.autocast, trained.is_empty()
                                                       ? c10::Device(c10::kCPU)

@@ -41,8 +41,10 @@ struct TrainLoopOptions {
   int64_t validate_every = 0;   // steps between validations (0: before and after only)
   int64_t log_every = 10;       // steps between progress lines on stderr
   std::string autocast = "none";  // none, bf16, fp16: mixed precision on CUDA (autocast.h)
-  double loss_scale = 1;         // the loss is multiplied by this, the gradients divided back;
-                                 // a step whose gradients overflow is skipped (fp16)
+  // The loss is multiplied by the scale, the gradients divided back, and a step whose
+  // gradients overflow is skipped (fp16): a positive number (fixed; "1": no scaling) or
+  // "dynamic" (GradScaler's growth and backoff, loss_scaler.h; its state is checkpointed).
+  std::string loss_scale = "1";
   std::filesystem::path checkpoint_dir;  // where checkpoints go ("": the run folder's checkpoint/)
   std::filesystem::path resume;          // a checkpoint folder to continue from
 
@@ -66,6 +68,10 @@ class TrainingTask {
   virtual ~TrainingTask();
   virtual std::size_t examples() const = 0;
   virtual void zero_grad() = 0;
+  // Called before each step's micro-batches with the epoch in progress and the step about to
+  // run (1-based): for tasks whose per-epoch random draws are a function of the epoch (stateless,
+  // so a resumed run draws the same).
+  virtual void begin_step(int64_t /*epoch*/, int64_t /*step*/) {}
   // Forward and backward over the examples at these indices, adding the gradients of
   // scale * loss to the trained tensors.
   virtual MicroBatchResult accumulate(const std::vector<std::size_t>& indices, double scale) = 0;

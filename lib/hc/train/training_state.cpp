@@ -123,6 +123,8 @@ void save_training_state(const fs::path& folder, const TrainingState& state,
                          {"order_seed", state.order_seed},
                          {"cuda_generators", state.rng.cuda.size()},
                          {"engines", state.engines},
+                         {"loss_scale", state.loss_scale},
+                         {"loss_scale_growth_tracker", state.loss_scale_growth_tracker},
                          {"optimizer", optimizer_state.description}};
   save_tensors(folder / kTrainingStateTensors, tensors, {{"format", "pt"}});
   write_file_atomically(folder / kTrainingStateJson, document.dump(2) + "\n");
@@ -155,6 +157,8 @@ TrainingState load_training_state(const fs::path& folder, torch::optim::Optimize
     state.epoch_position = document.at("epoch_position").get<int64_t>();
     state.order_seed = document.at("order_seed").get<uint64_t>();
     state.engines = document.at("engines").get<std::map<std::string, std::string>>();
+    state.loss_scale = document.value("loss_scale", 0.0);
+    state.loss_scale_growth_tracker = document.value("loss_scale_growth_tracker", int64_t{0});
     if (tensors.count(kCpuRng)) state.rng.cpu = tensors.at(kCpuRng);
     const auto cuda = document.at("cuda_generators").get<std::size_t>();
     for (std::size_t i = 0; i < cuda; ++i) {

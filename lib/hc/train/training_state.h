@@ -55,6 +55,10 @@ struct TrainingState {
   uint64_t order_seed = 0;     // the seed the epochs' data orders are drawn from
   RngStates rng;               // capture_rng_states() at the save
   std::map<std::string, std::string> engines;  // engine_state() of each std::mt19937, by name
+  // A dynamic loss scale's state (loss_scaler.h); loss_scale 0: none saved (a fixed scale, or a
+  // checkpoint written before dynamic scaling existed).
+  double loss_scale = 0;
+  int64_t loss_scale_growth_tracker = 0;
 };
 
 using NamedParameters = torch::OrderedDict<std::string, at::Tensor>;
