@@ -17,7 +17,7 @@
 
 namespace hc {
 namespace fs = std::filesystem;
-using nlohmann::json;
+using json = nlohmann::ordered_json;  // answers keep "id" first
 
 namespace {
 
