@@ -10,8 +10,8 @@
 //                (target: embed_one within 1.3x of forward_one);
 //   stream_one:  what a pipeline pays per input with the model kept open: one `hc embed
 //                --stream --no-cache` process, a request line written to its stdin and the
-//                answer line read back, REQUESTS (default 20) texts then as many images per
-//                round, REPEATS rounds, each beside a round of as many batch-1 forward passes
+//                answer line read back, 20 texts then 20 images per round,
+//                REPEATS rounds, each beside a round of as many batch-1 forward passes
 //                in this process (median wall, CPU per request, and their ratio; target 1.3x).
 // Each other figure is the fastest of REPEATS (default 3) runs. Prints one JSON object.
 // bench_cold_start SHARED_DIR REPEATS stream: only the stream_one part (and its forward passes).
