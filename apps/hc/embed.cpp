@@ -11,9 +11,14 @@ hc::ToolSpec hc::commands::embed() {
       "disk ($HC_CACHE_DIR/embeddings, else ${XDG_CACHE_HOME:-~/.cache}/hc/embeddings), so a "
       "re-run only computes new inputs.",
       {"hc embed --model openai/clip-vit-base-patch32 --texts captions.txt --images photos/ "
-       "-o embeds.safetensors"},
+       "-o embeds.safetensors",
+       "hc embed --model openai/clip-vit-base-patch32 --stream < requests.jsonl"},
       "Texts: a file of lines, FILE.jsonl (\"text\" field) or FILE.csv:COLUMN. Images: a folder, "
-      "a list file (one path per line, relative to the list) or FILE.csv:COLUMN.");
+      "a list file (one path per line, relative to the list) or FILE.csv:COLUMN. --stream: the "
+      "model opened once, then one request per stdin line ({\"text\": ...}, {\"image\": PATH}, "
+      "optionally \"id\"; a line not starting with '{' is a text) answered with one JSON line on "
+      "stdout, flushed ({\"id\", \"kind\", \"embedding\"} or {\"id\", \"error\"}); exit 1 if any "
+      "request failed.");
   info.compute = ToolCompute::Model;
   info.output = ToolOutput::Data;
   return make_tool(info, run_embed);

@@ -3,6 +3,7 @@
 #include "catch_torch.h"
 
 #include <filesystem>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -208,4 +209,55 @@ TEST_CASE("hc embed: a model of the wrong type and usage errors", "[cli]") {
             .exit_code == 2);
   CHECK(embed(cache.path(), "--texts " + quoted(inputs.texts) + " -o " + quoted(out)).exit_code ==
         2);  // no --model
+}
+
+TEST_CASE("hc embed --stream: one JSON line per stdin line, errors in place, exit status",
+          "[cli]") {
+  Inputs inputs;
+  TempDir cache;
+  const fs::path requests = inputs.dir / "requests.jsonl";
+  const std::string model = "--model " + quoted(fixture_model());
+  // In a subshell: run_command gives the command line /dev/null as stdin, the inner one wins.
+  auto stream = [&](const std::string& arguments) {
+    return hc::test::run_command("(HC_CACHE_DIR=" + quoted(cache.path()) + " " +
+                                 hc::test::binary("hc") + " embed --threads 2 --stream " + model +
+                                 " " + arguments + " <" + quoted(requests) + ")");
+  };
+  const auto texts = nlohmann::json::parse(hc::test::read_bytes(fixture_model() / "texts.json"));
+  hc::test::write_bytes(
+      requests, nlohmann::json{{"id", "t"}, {"text", texts["texts"][5]}}.dump() + "\n" +
+                    nlohmann::json{{"image", inputs.images[1].string()}}.dump() + "\n" +
+                    nlohmann::json{{"id", 3}, {"image", (inputs.dir / "gone.png").string()}}.dump() +
+                    "\n" + texts["texts"][1].get<std::string>() + "\n");
+  const auto result = stream("");
+  INFO(result.err);
+  CHECK(result.exit_code == 1);  // a request failed; the others were answered
+  CHECK_THAT(result.err, Contains("answered 4 requests") && Contains("1 failed") &&
+                             Contains("line 3"));
+  std::vector<nlohmann::json> lines;
+  std::istringstream out(result.out);
+  for (std::string line; std::getline(out, line);) lines.push_back(nlohmann::json::parse(line));
+  REQUIRE(lines.size() == 4);
+  CHECK(lines[0]["id"] == "t");
+  CHECK(lines[1]["id"] == 2);
+  CHECK(lines[1]["kind"] == "image");
+  CHECK_THAT(lines[2]["error"].get<std::string>(), Contains("line 3: ") && Contains("gone.png"));
+  CHECK(lines[3]["kind"] == "text");
+  auto row = [&](std::size_t line) {
+    return at::tensor(lines[line]["embedding"].get<std::vector<float>>(), at::kFloat);
+  };
+  CHECK(close(row(0).unsqueeze(0), unit(expected("text_embeds")).slice(0, 5, 6)));
+  CHECK(close(row(1).unsqueeze(0), unit(expected("image_embeds")).slice(0, 0, 1)));
+  CHECK(close(row(3).unsqueeze(0), unit(expected("text_embeds")).slice(0, 1, 2)));
+
+  // Empty input: nothing on stdout, exit 0.
+  hc::test::write_bytes(requests, "");
+  const auto empty = stream("--no-cache");
+  CHECK(empty.exit_code == 0);
+  CHECK(empty.out.empty());
+  CHECK_THAT(empty.err, Contains("answered 0 requests"));
+
+  // Inputs and outputs belong to stdin and stdout.
+  CHECK(stream("--texts " + quoted(inputs.texts)).exit_code == 2);
+  CHECK(stream("-o " + quoted(inputs.dir / "x.safetensors")).exit_code == 2);
 }

@@ -2,6 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <unistd.h>
+
+#include <iostream>
 #include <optional>
 
 #include <ATen/ATen.h>
@@ -10,6 +13,8 @@
 #include "hc/core/config.h"
 #include "hc/core/error.h"
 #include "hc/core/result.h"
+#include "hc/core/stop_signal.h"
+#include "hc/embed/embed_stream.h"
 #include "hc/embed/embedding_engine.h"
 #include "hc/embed/inputs.h"
 #include "hc/embed/model_session.h"
@@ -48,6 +53,35 @@ ordered_json settings_json(const ModelSession& session, const ComputeOptions& co
                                            : ordered_json(nullptr)}};
 }
 
+void run_embed_stream(const EmbedCommandOptions& options, RunContext& context,
+                      RunResult& result) {
+  if (!options.texts.empty() || !options.images.empty() || !options.shard.empty() ||
+      !context.output.empty()) {
+    throw usage_error(
+        "hc embed --stream reads its inputs from stdin and answers on stdout: drop --texts, "
+        "--images, --shard and --output");
+  }
+  if (options.model.path.empty()) throw usage_error("hc embed: give the model (--model)");
+  install_stop_signals();
+  ModelOptions model = options.model;
+  model.normalise = !options.raw;
+  model.show_progress = false;  // one input a call: no bars, no log line per request
+  ModelSession session(model, context.compute, result);
+  spdlog::info("hc embed --stream: {} ready, reading requests from stdin",
+               session.bundle().identity.name);
+  const EmbedStreamSummary summary = serve_embed_stream(session.engine(), STDIN_FILENO, std::cout);
+  const EmbedStats& stats = session.engine().stats();
+  session.report(result);
+  const std::string line = fmt::format(
+      "answered {} requests ({} from the cache, {} failed{}) in {:.2f} s", summary.requests,
+      stats.texts_from_cache + stats.images_from_cache, summary.failed,
+      summary.failed > 0 ? fmt::format(", the first on line {}", summary.first_failed_line) : "",
+      result.elapsed_s());
+  if (summary.stopped) throw stopped_error(line);
+  if (summary.failed > 0) throw runtime_error("hc embed --stream: {}", line);
+  spdlog::info("hc embed --stream: {}", line);
+}
+
 }  // namespace
 
 void EmbedCommandOptions::declare(ConfigSchema& schema) {
@@ -59,9 +93,17 @@ void EmbedCommandOptions::declare(ConfigSchema& schema) {
   schema.add("embed.raw", raw, "keep the projected embeddings as they are (no unit norm)")
       .flag("--raw");
   declare_shard(schema, shard);
+  schema.add("embed.stream", stream,
+             "answer requests from stdin, one per line ({\"text\": ...}, {\"image\": PATH} or a "
+             "bare text), with one JSON line each on stdout")
+      .flag("--stream");
 }
 
 void run_embed(const EmbedCommandOptions& options, RunContext& context, RunResult& result) {
+  if (options.stream) {
+    run_embed_stream(options, context, result);
+    return;
+  }
   if (options.shard.empty()) check_output(context.output);
   if (options.texts.empty() && options.images.empty()) {
     throw usage_error("hc embed: nothing to embed: give --texts, --images or both");

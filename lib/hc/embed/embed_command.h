@@ -17,6 +17,7 @@ struct EmbedCommandOptions {
   std::string images;  // embed.images: FOLDER, LIST_FILE or FILE.csv:COLUMN
   bool raw = false;    // embed.raw: the projected embeddings as they are (no unit norm)
   std::string shard;   // shard (--shard I/N): only fill the cache with that share, no output
+  bool stream = false; // embed.stream: requests on stdin, one JSON line each on stdout
 
   void declare(ConfigSchema& schema);
 };
@@ -25,6 +26,9 @@ struct EmbedCommandOptions {
 // writes `text_embeds` / `image_embeds` F32 [N, P] in input order to context.output
 // atomically; fills result with the model identity, settings, inputs and counters (the tool
 // layer writes it beside the output, and removes the output if that fails).
+// With options.stream: opens the model, then answers requests from standard input on standard
+// output until its end (hc/embed/embed_stream.h); a runtime hc::Error when any request failed,
+// the stop error (exit 128 + signal) after SIGTERM / SIGINT, the one-line summary either way.
 void run_embed(const EmbedCommandOptions& options, RunContext& context, RunResult& result);
 
 }  // namespace hc

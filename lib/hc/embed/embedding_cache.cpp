@@ -96,13 +96,15 @@ ItemDigest text_digest(std::string_view text) {
   return hash.digest();
 }
 
+ItemDigest file_digest(const fs::path& file) {
+  Sha256 hash;
+  update_from_file(hash, file);
+  return hash.digest();
+}
+
 std::vector<ItemDigest> file_digests(const std::vector<fs::path>& files, ThreadPool& pool) {
   std::vector<ItemDigest> digests(files.size());
-  pool.parallel_for(files.size(), [&](std::size_t i) {
-    Sha256 hash;
-    update_from_file(hash, files[i]);
-    digests[i] = hash.digest();
-  });
+  pool.parallel_for(files.size(), [&](std::size_t i) { digests[i] = file_digest(files[i]); });
   return digests;
 }
 

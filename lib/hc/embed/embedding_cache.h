@@ -46,6 +46,8 @@ class ThreadPool;
 std::filesystem::path default_embedding_cache_dir();
 
 ItemDigest text_digest(std::string_view text);
+// SHA-256 of one file's bytes, on the calling thread; an unreadable file is an hc::Error naming it.
+ItemDigest file_digest(const std::filesystem::path& file);
 // SHA-256 of each file's bytes, on the pool; an unreadable file is an hc::Error naming it.
 std::vector<ItemDigest> file_digests(const std::vector<std::filesystem::path>& files,
                                      ThreadPool& pool);

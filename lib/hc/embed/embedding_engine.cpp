@@ -203,6 +203,30 @@ struct EmbeddingEngine::Impl {
     return out;
   }
 
+  // The raw row of one input: from the cache when it holds digest(), else compute() (raw
+  // [1, P]), which then goes to the cache.
+  at::Tensor embed_one(EmbeddingCache* cache, const std::function<ItemDigest()>& digest,
+                       const std::function<at::Tensor()>& compute, std::size_t& computed,
+                       std::size_t& from_cache) {
+    std::optional<ItemDigest> key;
+    if (cache) {
+      key = digest();
+      const int64_t row = cache->lookup({*key}).front();
+      if (row >= 0) {
+        ++from_cache;
+        return cache->rows({row});
+      }
+    }
+    at::Tensor raw = compute();
+    if (cache) cache->add({*key}, raw);
+    ++computed;
+    return raw;
+  }
+
+  at::Tensor finish_one(const at::Tensor& raw_row) const {
+    return (options.normalise ? unit_rows(raw_row) : raw_row)[0];
+  }
+
   at::Tensor finish(const at::Tensor& distinct_rows, const std::vector<int64_t>& of_item) const {
     at::Tensor rows = distinct_rows.index_select(0, at::tensor(of_item, at::kLong));
     return options.normalise ? unit_rows(rows) : rows;
@@ -270,6 +294,31 @@ at::Tensor EmbeddingEngine::embed_images(const std::vector<fs::path>& paths) {
       m.stats.images_computed, m.stats.images_from_cache);
   m.stats.image_forward_calls += images.forward_calls() - calls_before;
   return m.finish(rows, unique.of_item);
+}
+
+at::Tensor EmbeddingEngine::embed_text(const std::string& text) {
+  Impl& m = *impl_;
+  m.use_threads();
+  const std::size_t calls_before = m.text.forward_calls();
+  const at::Tensor raw = m.embed_one(
+      m.cache("text"), [&] { return text_digest(text); },
+      [&] { return m.text.embed_tokens({m.text.tokenize_one(text)}); }, m.stats.texts_computed,
+      m.stats.texts_from_cache);
+  m.stats.text_forward_calls += m.text.forward_calls() - calls_before;
+  return m.finish_one(raw);
+}
+
+at::Tensor EmbeddingEngine::embed_image(const fs::path& path) {
+  Impl& m = *impl_;
+  m.use_threads();
+  ImageEmbedder& images = m.images();
+  const std::size_t calls_before = images.forward_calls();
+  const at::Tensor raw = m.embed_one(
+      m.cache("image"), [&] { return file_digest(path); },
+      [&] { return images.embed_pixels(images.pixels_of(path)); }, m.stats.images_computed,
+      m.stats.images_from_cache);
+  m.stats.image_forward_calls += images.forward_calls() - calls_before;
+  return m.finish_one(raw);
 }
 
 std::size_t EmbeddingEngine::fill_cache_texts(const std::vector<std::string>& texts,

@@ -43,6 +43,14 @@ class EmbeddingEngine {
   at::Tensor embed_texts(const std::vector<std::string>& texts);
   at::Tensor embed_images(const std::vector<std::filesystem::path>& paths);
 
+  // One input at the latency of one forward pass (hc embed --stream): [P] float32 on the CPU,
+  // the row embed_texts({text}) / embed_images({path}) gives, with the same cache use and
+  // counters. Everything runs on the calling thread (no hand-off to the worker pool) and a text
+  // is padded to nothing but its own length. An hc::Error naming the input when it fails (an
+  // unreadable or undecodable image); the engine stays usable.
+  at::Tensor embed_text(const std::string& text);
+  at::Tensor embed_image(const std::filesystem::path& path);
+
   // Embeds into the cache only the given shard of the distinct inputs (shard_spec.h: block i of
   // n, in order of first appearance), computing what it lacks; returns how many inputs the
   // shard holds. Every task of an array job must be given the same list. A usage hc::Error when

@@ -36,6 +36,15 @@ struct CancelOnExit {
   ~CancelOnExit() { cancelled->store(true); }
 };
 
+void decode_and_preprocess(const fs::path& path, const PreprocessConfig& config, float* out) {
+  const RgbImage image = decode_image(path);  // its errors name the file
+  try {
+    preprocess_into(image, config, out);
+  } catch (const Error& e) {
+    throw runtime_error("image {}: {}", path.string(), e.what());
+  }
+}
+
 }  // namespace
 
 ImageEmbedder::ImageEmbedder(ClipModel model, PreprocessConfig preprocess, EmbedOptions options,
@@ -53,6 +62,13 @@ ImageEmbedder::ImageEmbedder(ClipModel model, PreprocessConfig preprocess, Embed
         "preprocessor_config.json or a matching preset",
         preprocess_->name, preprocess_->output_height(), preprocess_->output_width(), size, size);
   }
+}
+
+at::Tensor ImageEmbedder::pixels_of(const fs::path& path) const {
+  at::Tensor pixels =
+      at::empty({1, 3, preprocess_->output_height(), preprocess_->output_width()}, at::kFloat);
+  decode_and_preprocess(path, *preprocess_, pixels.data_ptr<float>());
+  return pixels;
 }
 
 at::Tensor ImageEmbedder::embed_pixels(const at::Tensor& pixels) {
@@ -97,12 +113,7 @@ at::Tensor ImageEmbedder::embed(const std::vector<fs::path>& paths,
           [pixels = batch.pixels, path = paths[batch.begin + i], destination,
            config = preprocess_, cancelled = cancel.cancelled] {
             if (cancelled->load()) return;
-            const RgbImage image = decode_image(path);  // its errors name the file
-            try {
-              preprocess_into(image, *config, destination);
-            } catch (const Error& e) {
-              throw runtime_error("image {}: {}", path.string(), e.what());
-            }
+            decode_and_preprocess(path, *config, destination);
           }));
     }
     next_begin += batch.count;

@@ -33,6 +33,11 @@ class ImageEmbedder {
   at::Tensor embed(const std::vector<std::filesystem::path>& paths,
                    const EmbedBatchSink& on_batch = {});
 
+  // One image file decoded and preprocessed on the calling thread (no hand-off to the pool):
+  // [1, 3, H, W] float32 on the CPU, the same pixels embed() gives the model. An hc::Error
+  // naming the file when it cannot be decoded.
+  at::Tensor pixels_of(const std::filesystem::path& path) const;
+
   // The model alone on ready pixels [B, 3, H, W] (any device): raw embeddings, float32 on the
   // CPU. Counts a forward call.
   at::Tensor embed_pixels(const at::Tensor& pixels);

@@ -63,6 +63,7 @@ EmbedOptions ModelOptions::embed_options(const ComputeOptions& compute) const {
   options.cache_dir = cache_dir;
   options.cache_max_bytes = parse_byte_size(cache_max_size, "model.cache_max_size");
   options.normalise = normalise;
+  options.show_progress = show_progress;
   options.threads = compute.resolved_threads();
   return options;
 }

@@ -23,6 +23,7 @@ struct ModelOptions {
   std::filesystem::path cache_dir;   // model.cache_dir: empty = the default folder
   std::string cache_max_size = "20G";  // model.cache_max_size: LRU cap of the cache folder
   bool normalise = true;             // unit-length embeddings (a tool's choice, not a key)
+  bool show_progress = true;         // progress per call (a tool's choice, not a key)
 
   // Keys <section>.*; the flags (--model, --arch, --vocab, --preprocess, --batch-size,
   // --no-cache) only for the section "model", so a second model section has none.

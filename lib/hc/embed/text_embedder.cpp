@@ -27,14 +27,21 @@ int64_t TextEmbedder::context_length() const { return model_->config().text.max_
 std::vector<std::vector<int32_t>> TextEmbedder::tokenize(
     const std::vector<std::string>& texts) const {
   std::vector<std::vector<int32_t>> tokens = encode_all(tokenizer_, texts, pool_);
-  const int context = static_cast<int>(context_length());
   for (std::size_t i = 0; i < tokens.size(); ++i) {
-    if (static_cast<int64_t>(tokens[i].size()) > context) {
-      tokens[i] = fit_to_context(std::move(tokens[i]), context, /*truncate=*/true,
-                                 tokenizer_.eos_id(), "text " + std::to_string(i));
-    }
+    tokens[i] = fit(std::move(tokens[i]), "text " + std::to_string(i));
   }
   return tokens;
+}
+
+std::vector<int32_t> TextEmbedder::tokenize_one(const std::string& text,
+                                                std::string_view what) const {
+  return fit(tokenizer_.encode_with_specials(text), what);
+}
+
+std::vector<int32_t> TextEmbedder::fit(std::vector<int32_t> tokens, std::string_view what) const {
+  const int context = static_cast<int>(context_length());
+  if (static_cast<int64_t>(tokens.size()) <= context) return tokens;
+  return fit_to_context(std::move(tokens), context, /*truncate=*/true, tokenizer_.eos_id(), what);
 }
 
 at::Tensor TextEmbedder::embed_tokens(const std::vector<std::vector<int32_t>>& tokens,

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <ATen/core/Tensor.h>
@@ -31,6 +32,9 @@ class TextEmbedder {
 
   // Each text as the model sees it: [start] + ids + [end], cut to the context length.
   std::vector<std::vector<int32_t>> tokenize(const std::vector<std::string>& texts) const;
+  // One text the same way, on the calling thread (no hand-off to the pool); `what` names it in
+  // errors.
+  std::vector<int32_t> tokenize_one(const std::string& text, std::string_view what = "text") const;
   // Raw embeddings of token sequences, bucketed by length; counts forward calls.
   at::Tensor embed_tokens(const std::vector<std::vector<int32_t>>& tokens,
                           const EmbedBatchSink& on_batch = {});
@@ -39,6 +43,9 @@ class TextEmbedder {
   std::size_t forward_calls() const { return forward_calls_; }
 
  private:
+  // Cut to the context length as clip.tokenize(truncate=True) does.
+  std::vector<int32_t> fit(std::vector<int32_t> tokens, std::string_view what) const;
+
   ClipModel model_;
   ClipTokenizer tokenizer_;
   EmbedOptions options_;
