@@ -112,6 +112,7 @@ TEST_CASE("hgclip-train: every method runs and trains only its own tensors", "[c
   for (const Expected& e : {Expected{"hgclip", true, true, true, true},
                             Expected{"coop", true, false, false, false},
                             Expected{"kgcoop", true, false, false, false},
+                            Expected{"cocoop", true, false, false, false},
                             Expected{"vpt", false, true, false, false},
                             Expected{"vp", true, true, false, false}}) {
     CAPTURE(e.method);
