@@ -2,7 +2,8 @@
 // "<ctx_init> <class>." (checked against the model's own text and image encoders), each
 // baseline takes a training step on its own tensors only while the CLIP weights get no gradient,
 // its learnable tensors round-trip through load_learnable_parameters, CoCoOp's logits follow
-// each image's own meta-net shift, and names that are not implemented are usage errors.
+// each image's own meta-net shift, MaPLe's vision prompts are its text prompts projected, and
+// names that are not implemented are usage errors.
 #include "catch_torch.h"
 
 #include <string>
@@ -13,6 +14,7 @@
 #include <torch/optim/sgd.h>
 
 #include "hc/hgclip/hgclip_method.h"
+#include "hc/hgclip/maple_clip.h"
 #include "hc/model/clip_bundle.h"
 #include "hgclip_fixture.h"
 #include "usage_message.h"
@@ -35,6 +37,7 @@ hc::HgclipOptions tiny_options() {
   options.language_depth = 3;
   options.gnn_hidden = 8;
   options.gnn_heads = 2;
+  options.prompt_depth = 3;
   return options;
 }
 
@@ -80,7 +83,11 @@ TEST_CASE("each baseline takes a training step on only its own tensors; CLIP get
                         Case{hc::HgclipMethod::Vp, {"prompt_learner.ctx", "image_encoder."}},
                         Case{hc::HgclipMethod::Cocoop,
                              {"prompt_learner.ctx", "prompt_learner.meta_net.linear1.",
-                              "prompt_learner.meta_net.linear2."}}}) {
+                              "prompt_learner.meta_net.linear2."}},
+                        Case{hc::HgclipMethod::Maple,
+                             {"prompt_learner.ctx", "prompt_learner.proj.",
+                              "prompt_learner.compound_prompts_text.",
+                              "prompt_learner.compound_prompt_projections."}}}) {
     CAPTURE(hc::method_name(c.method));
     hc::ClipBundle clip = fixture_clip();
     auto classifier = hc::make_hierarchical_classifier(c.method, clip.model, clip.tokenizer,
@@ -124,13 +131,15 @@ TEST_CASE("each baseline takes a training step on only its own tensors; CLIP get
 }
 
 TEST_CASE("methods that are not implemented are usage errors naming what is", "[hgclip]") {
-  for (const char* name : {"maple", "promptsrc"}) {
+  for (const char* name : {"promptsrc"}) {
     const std::string message = hc::test::usage_message([&] { hc::parse_hgclip_method(name); });
     CHECK_THAT(message,
                Catch::Matchers::Contains("not implemented") &&
-                   Catch::Matchers::Contains("hgclip, coop, vpt, vp, zeroshot, kgcoop, cocoop"));
+                   Catch::Matchers::Contains(
+                       "hgclip, coop, vpt, vp, zeroshot, kgcoop, cocoop, maple"));
   }
   CHECK(hc::parse_hgclip_method("cocoop") == hc::HgclipMethod::Cocoop);
+  CHECK(hc::parse_hgclip_method("maple") == hc::HgclipMethod::Maple);
   CHECK(hc::parse_hgclip_method("kgcoop") == hc::HgclipMethod::Kgcoop);
   CHECK(hc::parse_hgclip_method("vpt") == hc::HgclipMethod::Vpt);
 }
@@ -177,7 +186,7 @@ TEST_CASE("kgcoop: CoOp's logits plus a knowledge term that is 0 at the start an
 
 TEST_CASE("the learnable tensors of each trained method round-trip through a save and load",
           "[hgclip]") {
-  for (hc::HgclipMethod method : {hc::HgclipMethod::Cocoop}) {
+  for (hc::HgclipMethod method : {hc::HgclipMethod::Cocoop, hc::HgclipMethod::Maple}) {
     CAPTURE(hc::method_name(method));
     hc::ClipBundle clip = fixture_clip();
     hc::HgclipOptions options = tiny_options();
@@ -265,4 +274,76 @@ TEST_CASE("cocoop: each image's logits come from the context shifted by that ima
   }
   // Two images, two different prompts.
   CHECK((shifted[0] - shifted[1]).abs().max().item<double>() > 1e-6);
+}
+
+TEST_CASE("maple: each layer's vision prompts are the projection of that layer's text prompts, "
+          "and the towers' hooks put them in place", "[hgclip]") {
+  hc::ClipBundle clip = fixture_clip();
+  hc::MapleDesign design;
+  design.depth = clip.model->config().vision.num_layers;
+  hc::MapleClip maple(clip.model, clip.tokenizer, shapes(), design);
+  std::map<std::string, torch::Tensor> param;
+  for (const auto& [name, tensor] : maple->learnable_parameters()) param[name] = tensor;
+  const int64_t depth = design.depth;
+  REQUIRE(param.size() == static_cast<std::size_t>(1 + 2 + 3 * (depth - 1)));
+  const auto text = maple->text_prompts();
+  const auto vision = maple->vision_prompts();
+  REQUIRE(text.size() == static_cast<std::size_t>(depth));
+  REQUIRE(vision.size() == static_cast<std::size_t>(depth));
+  for (int64_t i = 0; i < depth; ++i) {
+    CAPTURE(i);
+    const std::string layer =
+        i == 0 ? "proj" : "compound_prompt_projections." + std::to_string(i - 1);
+    const torch::Tensor& want_text =
+        param.at(i == 0 ? "prompt_learner.ctx"
+                        : "prompt_learner.compound_prompts_text." + std::to_string(i - 1));
+    CHECK(torch::equal(text[static_cast<std::size_t>(i)], want_text));
+    const torch::Tensor want = torch::nn::functional::linear(
+        want_text, param.at("prompt_learner." + layer + ".weight"),
+        param.at("prompt_learner." + layer + ".bias"));
+    CHECK(torch::allclose(vision[static_cast<std::size_t>(i)], want, 1e-5, 1e-6));
+  }
+  // The official deep copies: every deeper projection starts as the same layer.
+  for (int64_t i = 1; i + 1 < depth; ++i) {
+    const std::string name =
+        "prompt_learner.compound_prompt_projections." + std::to_string(i) + ".weight";
+    CHECK(torch::equal(param.at(name),
+                       param.at("prompt_learner.compound_prompt_projections.0.weight")));
+  }
+
+  // The hooks: text rows 1..n_ctx and the vision tower's last n_ctx rows, at blocks 1..depth-1.
+  const int64_t n_ctx = text.front().size(0);
+  const int64_t wt = clip.model->config().text.hidden_size;
+  const int64_t wv = clip.model->config().vision.hidden_size;
+  const hc::TowerHooks text_hooks = maple->text_hooks(text);
+  const hc::TowerHooks vision_hooks = maple->vision_hooks(vision);
+  const torch::Tensor text_hidden = torch::randn({2, 10, wt});
+  const torch::Tensor vision_hidden = torch::randn({2, 5, wv});
+  const torch::Tensor appended = vision_hooks.after_embeddings(vision_hidden);
+  REQUIRE(appended.size(1) == 5 + n_ctx);
+  CHECK(torch::equal(appended.slice(1, 0, 5), vision_hidden));
+  CHECK(torch::allclose(appended[1].slice(0, 5), vision.front()));
+  for (int64_t i = 1; i < depth; ++i) {
+    CAPTURE(i);
+    const torch::Tensor t = text_hooks.before_layer(i, text_hidden);
+    CHECK(torch::equal(t.slice(1, 0, 1), text_hidden.slice(1, 0, 1)));
+    CHECK(torch::allclose(t[0].slice(0, 1, 1 + n_ctx), text[static_cast<std::size_t>(i)]));
+    CHECK(torch::equal(t.slice(1, 1 + n_ctx), text_hidden.slice(1, 1 + n_ctx)));
+    const torch::Tensor v = vision_hooks.before_layer(i, appended);
+    CHECK(torch::equal(v.slice(1, 0, 5), appended.slice(1, 0, 5)));
+    CHECK(torch::allclose(v[1].slice(0, 5), vision[static_cast<std::size_t>(i)]));
+  }
+  CHECK(torch::equal(text_hooks.before_layer(0, text_hidden), text_hidden));
+  CHECK(torch::equal(vision_hooks.before_layer(0, appended), appended));
+}
+
+TEST_CASE("maple: a prompt depth beyond the towers is a usage error naming the key", "[hgclip]") {
+  hc::ClipBundle clip = fixture_clip();
+  hc::HgclipOptions options = tiny_options();
+  options.prompt_depth = static_cast<int>(clip.model->config().text.num_layers) + 1;
+  const std::string message = hc::test::usage_message([&] {
+    hc::make_hierarchical_classifier(hc::HgclipMethod::Maple, clip.model, clip.tokenizer,
+                                     shapes(), options, {});
+  });
+  CHECK_THAT(message, Catch::Matchers::Contains("hgclip.prompt_depth"));
 }

@@ -4,13 +4,14 @@
 #include "hc/hgclip/cocoop_clip.h"
 #include "hc/hgclip/hgclip_model.h"
 #include "hc/hgclip/label_graph.h"
+#include "hc/hgclip/maple_clip.h"
 #include "hc/hgclip/prompt_clip.h"
 
 namespace hc {
 
 namespace {
 
-const char* const kNotImplemented[] = {"maple", "promptsrc"};
+const char* const kNotImplemented[] = {"promptsrc"};
 
 std::string available() {
   std::string text;
@@ -123,7 +124,7 @@ PromptClipDesign prompt_design(HgclipMethod method, const HgclipOptions& options
 HierarchicalClassifier::~HierarchicalClassifier() = default;
 
 std::vector<std::string> implemented_methods() {
-  return {"hgclip", "coop", "vpt", "vp", "zeroshot", "kgcoop", "cocoop"};
+  return {"hgclip", "coop", "vpt", "vp", "zeroshot", "kgcoop", "cocoop", "maple"};
 }
 
 HgclipMethod parse_hgclip_method(const std::string& name) {
@@ -134,6 +135,7 @@ HgclipMethod parse_hgclip_method(const std::string& name) {
   if (name == "zeroshot") return HgclipMethod::Zeroshot;
   if (name == "kgcoop") return HgclipMethod::Kgcoop;
   if (name == "cocoop") return HgclipMethod::Cocoop;
+  if (name == "maple") return HgclipMethod::Maple;
   for (const char* missing : kNotImplemented) {
     if (name == missing) {
       throw usage_error("method '{}' is not implemented in hc (available: {})", name, available());
@@ -151,6 +153,7 @@ std::string method_name(HgclipMethod method) {
     case HgclipMethod::Zeroshot: return "zeroshot";
     case HgclipMethod::Kgcoop: return "kgcoop";
     case HgclipMethod::Cocoop: return "cocoop";
+    case HgclipMethod::Maple: return "maple";
   }
   return "?";
 }
@@ -173,6 +176,12 @@ std::unique_ptr<HierarchicalClassifier> make_hierarchical_classifier(
         options.ctx_init.empty() ? options.n_ctx : context_words(options.ctx_init);
     return std::make_unique<ModuleClassifier<CocoopClip>>(
         CocoopClip(std::move(clip), tokenizer, hierarchy, n_ctx, options.ctx_init, options.seed));
+  }
+  if (method == HgclipMethod::Maple) {
+    const MapleDesign design{options.n_ctx, options.ctx_init, options.prompt_depth, options.seed,
+                             options.fp16_prompts};
+    return std::make_unique<ModuleClassifier<MapleClip>>(
+        MapleClip(std::move(clip), tokenizer, hierarchy, design));
   }
   return std::make_unique<PromptClassifier>(
       PromptClip(std::move(clip), tokenizer, hierarchy, prompt_design(method, options)));
