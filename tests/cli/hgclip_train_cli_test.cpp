@@ -39,7 +39,7 @@ std::string common_args(const TempDir& dir) {
   return "--model " + quoted(tiny_model()) + " --threads 2 --set hierarchy.file=" +
          quoted(dir / "hierarchy.txt") + " --set data.train=" + quoted(dir / "images") +
          " --set data.val_fraction=0.25 --set data.test_fraction=0.25"
-         " --set hgclip.vision_depth=3 --set hgclip.language_depth=3"
+         " --set hgclip.vision_depth=3 --set hgclip.language_depth=3 --set hgclip.prompt_depth=3"
          " --set hgclip.gnn_hidden=32 --set hgclip.gnn_heads=2 --set train.batch_size=8"
          " --set model.batch_size=32 --set train.log_every=1000 ";
 }
@@ -112,6 +112,8 @@ TEST_CASE("hgclip-train: every method runs and trains only its own tensors", "[c
   for (const Expected& e : {Expected{"hgclip", true, true, true, true},
                             Expected{"coop", true, false, false, false},
                             Expected{"kgcoop", true, false, false, false},
+                            Expected{"cocoop", true, false, false, false},
+                            Expected{"maple", true, false, false, false},
                             Expected{"vpt", false, true, false, false},
                             Expected{"vp", true, true, false, false}}) {
     CAPTURE(e.method);
@@ -198,9 +200,9 @@ TEST_CASE("hgclip-train: stopped by SIGTERM, --resume ends at the same learnable
 TEST_CASE("hgclip-train: bad methods and mismatched data are usage errors", "[cli][hgclip]") {
   TempDir dir;
   write_shapes(dir, 2);
-  const auto maple = hgclip_train(dir, "--method maple -o " + quoted(dir / "r.json"));
-  CHECK(maple.exit_code == 2);
-  CHECK_THAT(maple.err, Contains("method") && Contains("not implemented") && Contains("coop"));
+  const auto missing = hgclip_train(dir, "--method promptsrc -o " + quoted(dir / "r.json"));
+  CHECK(missing.exit_code == 2);
+  CHECK_THAT(missing.err, Contains("method") && Contains("not implemented") && Contains("coop"));
   const auto unknown = hgclip_train(dir, "--method nosuch -o " + quoted(dir / "r.json"));
   CHECK(unknown.exit_code == 2);
   CHECK_THAT(unknown.err, Contains("method") && Contains("hgclip"));

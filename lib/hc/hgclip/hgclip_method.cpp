@@ -1,15 +1,17 @@
 #include "hc/hgclip/hgclip_method.h"
 
 #include "hc/core/error.h"
+#include "hc/hgclip/cocoop_clip.h"
 #include "hc/hgclip/hgclip_model.h"
 #include "hc/hgclip/label_graph.h"
+#include "hc/hgclip/maple_clip.h"
 #include "hc/hgclip/prompt_clip.h"
 
 namespace hc {
 
 namespace {
 
-const char* const kNotImplemented[] = {"cocoop", "maple", "promptsrc"};
+const char* const kNotImplemented[] = {"promptsrc"};
 
 std::string available() {
   std::string text;
@@ -61,6 +63,27 @@ class PromptClassifier final : public HierarchicalClassifier {
   PromptClip model_;
 };
 
+// A method's module with forward(pixels) -> logits and the learnable-parameter pair.
+template <typename Model>
+class ModuleClassifier final : public HierarchicalClassifier {
+ public:
+  explicit ModuleClassifier(Model model) : model_(std::move(model)) {}
+  at::Tensor logits(const at::Tensor& pixel_values) override {
+    const ClipModel& clip = model_->clip;
+    return model_->forward(pixel_values.to(clip->device(), clip->dtype()));
+  }
+  std::vector<std::pair<std::string, at::Tensor>> learnable_parameters() const override {
+    return model_->learnable_parameters();
+  }
+  void load_learnable_parameters(const std::map<std::string, at::Tensor>& values,
+                                 const std::string& source) override {
+    model_->load_learnable_parameters(values, source);
+  }
+
+ private:
+  Model model_;
+};
+
 // CoOp takes as many context vectors as ctx_init has words (coop_model.py); the others use
 // hgclip.n_ctx with the ctx_init rule of text_prompt_learner.h.
 int64_t context_words(const std::string& text) {
@@ -101,7 +124,7 @@ PromptClipDesign prompt_design(HgclipMethod method, const HgclipOptions& options
 HierarchicalClassifier::~HierarchicalClassifier() = default;
 
 std::vector<std::string> implemented_methods() {
-  return {"hgclip", "coop", "vpt", "vp", "zeroshot", "kgcoop"};
+  return {"hgclip", "coop", "vpt", "vp", "zeroshot", "kgcoop", "cocoop", "maple"};
 }
 
 HgclipMethod parse_hgclip_method(const std::string& name) {
@@ -111,6 +134,8 @@ HgclipMethod parse_hgclip_method(const std::string& name) {
   if (name == "vp") return HgclipMethod::Vp;
   if (name == "zeroshot") return HgclipMethod::Zeroshot;
   if (name == "kgcoop") return HgclipMethod::Kgcoop;
+  if (name == "cocoop") return HgclipMethod::Cocoop;
+  if (name == "maple") return HgclipMethod::Maple;
   for (const char* missing : kNotImplemented) {
     if (name == missing) {
       throw usage_error("method '{}' is not implemented in hc (available: {})", name, available());
@@ -127,6 +152,8 @@ std::string method_name(HgclipMethod method) {
     case HgclipMethod::Vp: return "vp";
     case HgclipMethod::Zeroshot: return "zeroshot";
     case HgclipMethod::Kgcoop: return "kgcoop";
+    case HgclipMethod::Cocoop: return "cocoop";
+    case HgclipMethod::Maple: return "maple";
   }
   return "?";
 }
@@ -142,6 +169,19 @@ std::unique_ptr<HierarchicalClassifier> make_hierarchical_classifier(
     const LabelGraph graph = build_label_graph(hierarchy, options.duplicate_edges_mode());
     HgclipModel model(std::move(clip), tokenizer, hierarchy, graph, options);
     return std::make_unique<HgclipClassifier>(std::move(model), prototypes);
+  }
+  if (method == HgclipMethod::Cocoop) {
+    // CoOp's context rule (coop_model.py and cocoop_model.py alike).
+    const int64_t n_ctx =
+        options.ctx_init.empty() ? options.n_ctx : context_words(options.ctx_init);
+    return std::make_unique<ModuleClassifier<CocoopClip>>(
+        CocoopClip(std::move(clip), tokenizer, hierarchy, n_ctx, options.ctx_init, options.seed));
+  }
+  if (method == HgclipMethod::Maple) {
+    const MapleDesign design{options.n_ctx, options.ctx_init, options.prompt_depth, options.seed,
+                             options.fp16_prompts};
+    return std::make_unique<ModuleClassifier<MapleClip>>(
+        MapleClip(std::move(clip), tokenizer, hierarchy, design));
   }
   return std::make_unique<PromptClassifier>(
       PromptClip(std::move(clip), tokenizer, hierarchy, prompt_design(method, options)));

@@ -8,9 +8,11 @@
 //   vpt       deep vision prompts only, fixed text prompts
 //   vp        the official VP_CLIP: text context and deep vision prompts
 //   kgcoop    CoOp with KgCoOp's knowledge term (hgclip.kgcoop_weight)
+//   cocoop    CoOp's context shifted per image by a meta-net (cocoop_clip.h)
+//   maple     coupled text and vision prompts (maple_clip.h; hgclip.prompt_depth)
 //   zeroshot  plain CLIP on "<ctx_init> <class>.", nothing trained (evaluation only)
 //
-// The official repository's other baselines (cocoop, maple, promptsrc) are not
+// The official repository's other baseline (promptsrc) is not
 // implemented: naming one is a usage hc::Error listing what is available.
 #include <cstdint>
 #include <map>
@@ -29,11 +31,11 @@ namespace hc {
 
 class ClipTokenizer;
 
-enum class HgclipMethod { Hgclip, Coop, Vpt, Vp, Zeroshot, Kgcoop };
+enum class HgclipMethod { Hgclip, Coop, Vpt, Vp, Zeroshot, Kgcoop, Cocoop, Maple };
 
-// "hgclip", "coop", "vpt", "vp", "zeroshot", "kgcoop"; anything else is a usage hc::Error naming the key
-// `method`, what is available, and (for the official repository's other baselines) that they are
-// not implemented.
+// "hgclip", "coop", "vpt", "vp", "zeroshot", "kgcoop", "cocoop", "maple"; anything else is a
+// usage hc::Error naming the key `method`, what is available, and (for the official
+// repository's other baselines) that they are not implemented.
 HgclipMethod parse_hgclip_method(const std::string& name);
 std::string method_name(HgclipMethod method);
 std::vector<std::string> implemented_methods();

@@ -37,6 +37,10 @@ void HgclipOptions::declare(ConfigSchema& schema, const std::string& section) {
   schema.add(s + "kgcoop_weight", kgcoop_weight,
              "method kgcoop: weight of the knowledge term 1 - mean cos(text, text at start)")
       .check_positive();
+  schema.add(s + "prompt_depth", prompt_depth,
+             "method maple: coupled text and vision prompts in the input and blocks 1..depth-1 "
+             "(official --prompt_depth)")
+      .check_positive();
   schema.add(s + "level_weights", level_weights,
              "cross-entropy weight per level, most general first (empty: 1, ..., 1, 2)")
       .check_non_negative();

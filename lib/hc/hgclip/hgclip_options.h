@@ -49,6 +49,7 @@ struct HgclipOptions {
   std::string empty_class = "copy_previous";  // "copy_previous" (official) or "error"
   double prototype_weight = 0.2;         // weight of the prototype logits
   double kgcoop_weight = 8.0;            // method kgcoop: weight of the knowledge term (KgCoOp's W)
+  int prompt_depth = 9;                  // method maple: coupled prompts, input + blocks 1..depth-1
   std::vector<double> level_weights;     // empty = official (1, ..., 1, 2) / levels
   int64_t seed = 0;                      // initialisation of the learnable parameters
   ClassHierarchyOptions hierarchy;       // hgclip.hierarchy.*: reading hierarchy files

@@ -26,7 +26,7 @@ void HgclipTrainOptions::declare(ConfigSchema& schema) {
       .one_of({"folders", "cifar100"});
   schema.add("data.flip", flips, "random horizontal flips of the training images (official)");
   schema.add("method", method,
-             "hgclip (default), coop, vpt, vp or zeroshot (cocoop, maple, kgcoop, promptsrc are "
+             "hgclip (default), coop, kgcoop, cocoop, maple, vpt, vp or zeroshot (promptsrc is "
              "not implemented)")
       .flag("--method");
   hgclip.declare(schema, "hgclip");

@@ -67,10 +67,12 @@ TextPromptLearnerImpl::TextPromptLearnerImpl(const ClipTextTransformerImpl& text
   suffix_ = register_buffer("token_suffix", rows.slice(1, 1 + n_ctx).clone());
 }
 
-at::Tensor TextPromptLearnerImpl::forward() const {
+at::Tensor TextPromptLearnerImpl::forward() const { return forward(ctx); }
+
+at::Tensor TextPromptLearnerImpl::forward(const at::Tensor& context) const {
   const int64_t classes = prefix_.size(0);
-  at::Tensor shared = ctx.unsqueeze(0).expand({classes, ctx.size(0), ctx.size(1)});
-  return at::cat({prefix_, shared, suffix_}, 1);
+  at::Tensor shared = context.unsqueeze(0).expand({classes, context.size(0), context.size(1)});
+  return at::cat({prefix_, shared.to(prefix_.scalar_type()), suffix_}, 1);
 }
 
 }  // namespace hc

@@ -35,6 +35,8 @@ class TextPromptLearnerImpl : public torch::nn::Module {
 
   // [K, L, W]: the prompts' token embeddings with the current ctx (no position embeddings).
   at::Tensor forward() const;
+  // The same with `context` [n_ctx, W] in place of ctx (CoCoOp's per-image shifted context).
+  at::Tensor forward(const at::Tensor& context) const;
 
   const std::vector<std::string>& prompts() const { return prompts_; }
   int64_t n_ctx() const { return ctx.size(0); }
