@@ -71,7 +71,9 @@ TEST_CASE("each baseline trains only its own tensors; CLIP gets no gradient", "[
   for (const Case& c : {Case{hc::HgclipMethod::Coop, {"prompt_learner.ctx"}},
                         Case{hc::HgclipMethod::Kgcoop, {"prompt_learner.ctx"}},
                         Case{hc::HgclipMethod::Vpt, {"image_encoder."}},
-                        Case{hc::HgclipMethod::Vp, {"prompt_learner.ctx", "image_encoder."}}}) {
+                        Case{hc::HgclipMethod::Vp, {"prompt_learner.ctx", "image_encoder."}},
+                        Case{hc::HgclipMethod::Promptsrc,
+                             {"prompt_learner.ctx", "image_encoder.", "text_encoder."}}}) {
     CAPTURE(hc::method_name(c.method));
     hc::ClipBundle clip = fixture_clip();
     auto classifier = hc::make_hierarchical_classifier(c.method, clip.model, clip.tokenizer,
@@ -100,11 +102,13 @@ TEST_CASE("each baseline trains only its own tensors; CLIP gets no gradient", "[
 }
 
 TEST_CASE("methods that are not implemented are usage errors naming what is", "[hgclip]") {
-  for (const char* name : {"cocoop", "maple", "promptsrc"}) {
+  for (const char* name : {"cocoop", "maple"}) {
     const std::string message = hc::test::usage_message([&] { hc::parse_hgclip_method(name); });
     CHECK_THAT(message, Catch::Matchers::Contains("not implemented") &&
-                            Catch::Matchers::Contains("hgclip, coop, vpt, vp, zeroshot, kgcoop"));
+                            Catch::Matchers::Contains("hgclip, coop, vpt, vp, zeroshot, kgcoop") &&
+                            Catch::Matchers::Contains("promptsrc"));
   }
+  CHECK(hc::parse_hgclip_method("promptsrc") == hc::HgclipMethod::Promptsrc);
   CHECK(hc::parse_hgclip_method("kgcoop") == hc::HgclipMethod::Kgcoop);
   CHECK(hc::parse_hgclip_method("vpt") == hc::HgclipMethod::Vpt);
 }
@@ -118,18 +122,22 @@ TEST_CASE("kgcoop: CoOp's logits plus a knowledge term that is 0 at the start an
                                                  clip.tokenizer, shapes(), options, {});
   auto coop = hc::make_hierarchical_classifier(hc::HgclipMethod::Coop, clip.model,
                                                clip.tokenizer, shapes(), options, {});
-  CHECK_FALSE(kgcoop->extra_loss().defined());  // nothing ran yet
-  CHECK_FALSE(coop->extra_loss().defined());
-  CHECK(kgcoop->extra_loss_name() == "knowledge");
+  CHECK(kgcoop->extra_losses().empty());  // nothing ran yet
+  CHECK(coop->extra_losses().empty());
+  const auto knowledge = [&]() {
+    const auto terms = kgcoop->extra_losses();
+    REQUIRE(terms.size() == 1);
+    CHECK(terms.front().first == "knowledge");
+    return terms.front().second;
+  };
   torch::manual_seed(1);
   const int64_t size = clip.model->config().vision.image_size;
   const torch::Tensor pixels = torch::randn({2, 3, size, size});
   const torch::Tensor logits = kgcoop->logits(pixels);
   CHECK(torch::allclose(logits, coop->logits(pixels)));  // same start, same logits
-  const torch::Tensor start = kgcoop->extra_loss();
-  REQUIRE(start.defined());
+  const torch::Tensor start = knowledge();
   CHECK(std::abs(start.item<double>()) < 1e-5);  // the prompts are still the hand-written ones
-  CHECK_FALSE(coop->extra_loss().defined());
+  CHECK(coop->extra_losses().empty());
 
   // Moving the context away from its start raises the term; its gradient reaches the context.
   const auto learnable = kgcoop->learnable_parameters();
@@ -140,7 +148,7 @@ TEST_CASE("kgcoop: CoOp's logits plus a knowledge term that is 0 at the start an
     ctx.add_(torch::randn(ctx.sizes()) * 0.5);
   }
   kgcoop->logits(pixels);
-  const torch::Tensor moved = kgcoop->extra_loss();
+  const torch::Tensor moved = knowledge();
   CHECK(moved.item<double>() > 1e-3);
   CHECK(moved.item<double>() <= 16.0);  // weight x (1 - cos) with cos >= -1
   moved.backward();

@@ -4,12 +4,13 @@
 #include "hc/hgclip/hgclip_model.h"
 #include "hc/hgclip/label_graph.h"
 #include "hc/hgclip/prompt_clip.h"
+#include "hc/hgclip/promptsrc_clip.h"
 
 namespace hc {
 
 namespace {
 
-const char* const kNotImplemented[] = {"cocoop", "maple", "promptsrc"};
+const char* const kNotImplemented[] = {"cocoop", "maple"};
 
 std::string available() {
   std::string text;
@@ -52,13 +53,44 @@ class PromptClassifier final : public HierarchicalClassifier {
                                  const std::string& source) override {
     model_->load_learnable_parameters(values, source);
   }
-  at::Tensor extra_loss() const override { return model_->knowledge_loss(); }
-  std::string extra_loss_name() const override {
-    return model_->design().knowledge_weight > 0 ? "knowledge" : "";
+  std::vector<std::pair<std::string, at::Tensor>> extra_losses() const override {
+    const at::Tensor knowledge = model_->knowledge_loss();
+    if (!knowledge.defined()) return {};
+    return {{"knowledge", knowledge}};
   }
 
  private:
   PromptClip model_;
+};
+
+class PromptSrcClassifier final : public HierarchicalClassifier {
+ public:
+  explicit PromptSrcClassifier(PromptSrcClip model) : model_(std::move(model)) {}
+  at::Tensor logits(const at::Tensor& pixel_values) override {
+    const ClipModel& clip = model_->clip;
+    return model_->forward(pixel_values.to(clip->device(), clip->dtype())).logits;
+  }
+  std::vector<std::pair<std::string, at::Tensor>> learnable_parameters() const override {
+    return model_->learnable_parameters();
+  }
+  void load_learnable_parameters(const std::map<std::string, at::Tensor>& values,
+                                 const std::string& source) override {
+    model_->load_learnable_parameters(values, source);
+  }
+  std::vector<std::pair<std::string, at::Tensor>> extra_losses() const override {
+    return model_->promptsrc_losses();
+  }
+  void end_epoch(int64_t epoch, int64_t epochs) override { model_->end_epoch(epoch, epochs); }
+  std::vector<std::pair<std::string, at::Tensor>> training_state() const override {
+    return model_->gpa_state();
+  }
+  void load_training_state(const std::map<std::string, at::Tensor>& values,
+                           const std::string& source) override {
+    model_->load_gpa_state(values, source);
+  }
+
+ private:
+  PromptSrcClip model_;
 };
 
 // CoOp takes as many context vectors as ctx_init has words (coop_model.py); the others use
@@ -101,7 +133,7 @@ PromptClipDesign prompt_design(HgclipMethod method, const HgclipOptions& options
 HierarchicalClassifier::~HierarchicalClassifier() = default;
 
 std::vector<std::string> implemented_methods() {
-  return {"hgclip", "coop", "vpt", "vp", "zeroshot", "kgcoop"};
+  return {"hgclip", "coop", "vpt", "vp", "zeroshot", "kgcoop", "promptsrc"};
 }
 
 HgclipMethod parse_hgclip_method(const std::string& name) {
@@ -111,6 +143,7 @@ HgclipMethod parse_hgclip_method(const std::string& name) {
   if (name == "vp") return HgclipMethod::Vp;
   if (name == "zeroshot") return HgclipMethod::Zeroshot;
   if (name == "kgcoop") return HgclipMethod::Kgcoop;
+  if (name == "promptsrc") return HgclipMethod::Promptsrc;
   for (const char* missing : kNotImplemented) {
     if (name == missing) {
       throw usage_error("method '{}' is not implemented in hc (available: {})", name, available());
@@ -127,6 +160,7 @@ std::string method_name(HgclipMethod method) {
     case HgclipMethod::Vp: return "vp";
     case HgclipMethod::Zeroshot: return "zeroshot";
     case HgclipMethod::Kgcoop: return "kgcoop";
+    case HgclipMethod::Promptsrc: return "promptsrc";
   }
   return "?";
 }
@@ -142,6 +176,10 @@ std::unique_ptr<HierarchicalClassifier> make_hierarchical_classifier(
     const LabelGraph graph = build_label_graph(hierarchy, options.duplicate_edges_mode());
     HgclipModel model(std::move(clip), tokenizer, hierarchy, graph, options);
     return std::make_unique<HgclipClassifier>(std::move(model), prototypes);
+  }
+  if (method == HgclipMethod::Promptsrc) {
+    return std::make_unique<PromptSrcClassifier>(
+        PromptSrcClip(std::move(clip), tokenizer, hierarchy, options));
   }
   return std::make_unique<PromptClassifier>(
       PromptClip(std::move(clip), tokenizer, hierarchy, prompt_design(method, options)));

@@ -37,6 +37,17 @@ void HgclipOptions::declare(ConfigSchema& schema, const std::string& section) {
   schema.add(s + "kgcoop_weight", kgcoop_weight,
              "method kgcoop: weight of the knowledge term 1 - mean cos(text, text at start)")
       .check_positive();
+  schema.add(s + "promptsrc_text_weight", promptsrc_text_weight,
+             "method promptsrc: weight of the L1 term between prompted and frozen text features")
+      .check_non_negative();
+  schema.add(s + "promptsrc_image_weight", promptsrc_image_weight,
+             "method promptsrc: weight of the L1 term between prompted and frozen image features")
+      .check_non_negative();
+  schema.add(s + "gpa_mean", gpa_mean,
+             "method promptsrc: mean epoch (1-based) of the Gaussian prompt aggregation");
+  schema.add(s + "gpa_std", gpa_std,
+             "method promptsrc: standard deviation in epochs of the Gaussian prompt aggregation")
+      .check_positive();
   schema.add(s + "level_weights", level_weights,
              "cross-entropy weight per level, most general first (empty: 1, ..., 1, 2)")
       .check_non_negative();
