@@ -128,7 +128,7 @@ table3: configure
 	  $(if $(IMAGES),--train-images $(IMAGES),)
 
 # HGCLIP (docs/hgclip-train.md): make hgclip DATASET=<a configs/hgclip/ name> MODEL=<folder|
-# weights|hub id> [METHOD=coop|kgcoop|cocoop|maple|vpt|vp|zeroshot] [CONFIG=extra.yaml]; data paths come from the
+# weights|hub id> [METHOD=coop|kgcoop|cocoop|maple|vpt|vp|promptsrc|zeroshot] [CONFIG=extra.yaml]; data paths come from the
 # dataset's config (override with SET="--set data.train=..."). One run per dataset, method and
 # model under runs/hgclip/: result.json, model/ (the trained prompts), loss.jsonl, loss.svg;
 # resumes by itself when the run's checkpoint exists.

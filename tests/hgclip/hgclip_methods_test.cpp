@@ -87,7 +87,10 @@ TEST_CASE("each baseline takes a training step on only its own tensors; CLIP get
                         Case{hc::HgclipMethod::Maple,
                              {"prompt_learner.ctx", "prompt_learner.proj.",
                               "prompt_learner.compound_prompts_text.",
-                              "prompt_learner.compound_prompt_projections."}}}) {
+                              "prompt_learner.compound_prompt_projections."}},
+
+                        Case{hc::HgclipMethod::Promptsrc,
+                             {"prompt_learner.ctx", "image_encoder.", "text_encoder."}}}) {
     CAPTURE(hc::method_name(c.method));
     hc::ClipBundle clip = fixture_clip();
     auto classifier = hc::make_hierarchical_classifier(c.method, clip.model, clip.tokenizer,
@@ -131,15 +134,15 @@ TEST_CASE("each baseline takes a training step on only its own tensors; CLIP get
 }
 
 TEST_CASE("methods that are not implemented are usage errors naming what is", "[hgclip]") {
-  for (const char* name : {"promptsrc"}) {
+  for (const char* name : {"cocop", "promptsrc2"}) {
     const std::string message = hc::test::usage_message([&] { hc::parse_hgclip_method(name); });
-    CHECK_THAT(message,
-               Catch::Matchers::Contains("not implemented") &&
-                   Catch::Matchers::Contains(
-                       "hgclip, coop, vpt, vp, zeroshot, kgcoop, cocoop, maple"));
+    CHECK_THAT(message, Catch::Matchers::Contains(std::string("method '") + name + "'") &&
+                            Catch::Matchers::Contains(
+                                "hgclip, coop, vpt, vp, zeroshot, kgcoop, cocoop, maple, promptsrc"));
   }
   CHECK(hc::parse_hgclip_method("cocoop") == hc::HgclipMethod::Cocoop);
   CHECK(hc::parse_hgclip_method("maple") == hc::HgclipMethod::Maple);
+  CHECK(hc::parse_hgclip_method("promptsrc") == hc::HgclipMethod::Promptsrc);
   CHECK(hc::parse_hgclip_method("kgcoop") == hc::HgclipMethod::Kgcoop);
   CHECK(hc::parse_hgclip_method("vpt") == hc::HgclipMethod::Vpt);
 }
@@ -153,18 +156,22 @@ TEST_CASE("kgcoop: CoOp's logits plus a knowledge term that is 0 at the start an
                                                  clip.tokenizer, shapes(), options, {});
   auto coop = hc::make_hierarchical_classifier(hc::HgclipMethod::Coop, clip.model,
                                                clip.tokenizer, shapes(), options, {});
-  CHECK_FALSE(kgcoop->extra_loss().defined());  // nothing ran yet
-  CHECK_FALSE(coop->extra_loss().defined());
-  CHECK(kgcoop->extra_loss_name() == "knowledge");
+  CHECK(kgcoop->extra_losses().empty());  // nothing ran yet
+  CHECK(coop->extra_losses().empty());
+  const auto knowledge = [&]() {
+    const auto terms = kgcoop->extra_losses();
+    REQUIRE(terms.size() == 1);
+    CHECK(terms.front().first == "knowledge");
+    return terms.front().second;
+  };
   torch::manual_seed(1);
   const int64_t size = clip.model->config().vision.image_size;
   const torch::Tensor pixels = torch::randn({2, 3, size, size});
   const torch::Tensor logits = kgcoop->logits(pixels);
   CHECK(torch::allclose(logits, coop->logits(pixels)));  // same start, same logits
-  const torch::Tensor start = kgcoop->extra_loss();
-  REQUIRE(start.defined());
+  const torch::Tensor start = knowledge();
   CHECK(std::abs(start.item<double>()) < 1e-5);  // the prompts are still the hand-written ones
-  CHECK_FALSE(coop->extra_loss().defined());
+  CHECK(coop->extra_losses().empty());
 
   // Moving the context away from its start raises the term; its gradient reaches the context.
   const auto learnable = kgcoop->learnable_parameters();
@@ -175,7 +182,7 @@ TEST_CASE("kgcoop: CoOp's logits plus a knowledge term that is 0 at the start an
     ctx.add_(torch::randn(ctx.sizes()) * 0.5);
   }
   kgcoop->logits(pixels);
-  const torch::Tensor moved = kgcoop->extra_loss();
+  const torch::Tensor moved = knowledge();
   CHECK(moved.item<double>() > 1e-3);
   CHECK(moved.item<double>() <= 16.0);  // weight x (1 - cos) with cos >= -1
   moved.backward();

@@ -6,12 +6,12 @@
 #include "hc/hgclip/label_graph.h"
 #include "hc/hgclip/maple_clip.h"
 #include "hc/hgclip/prompt_clip.h"
+#include "hc/hgclip/promptsrc_clip.h"
 
 namespace hc {
 
 namespace {
 
-const char* const kNotImplemented[] = {"promptsrc"};
 
 std::string available() {
   std::string text;
@@ -54,9 +54,10 @@ class PromptClassifier final : public HierarchicalClassifier {
                                  const std::string& source) override {
     model_->load_learnable_parameters(values, source);
   }
-  at::Tensor extra_loss() const override { return model_->knowledge_loss(); }
-  std::string extra_loss_name() const override {
-    return model_->design().knowledge_weight > 0 ? "knowledge" : "";
+  std::vector<std::pair<std::string, at::Tensor>> extra_losses() const override {
+    const at::Tensor knowledge = model_->knowledge_loss();
+    if (!knowledge.defined()) return {};
+    return {{"knowledge", knowledge}};
   }
 
  private:
@@ -82,6 +83,36 @@ class ModuleClassifier final : public HierarchicalClassifier {
 
  private:
   Model model_;
+};
+
+class PromptSrcClassifier final : public HierarchicalClassifier {
+ public:
+  explicit PromptSrcClassifier(PromptSrcClip model) : model_(std::move(model)) {}
+  at::Tensor logits(const at::Tensor& pixel_values) override {
+    const ClipModel& clip = model_->clip;
+    return model_->forward(pixel_values.to(clip->device(), clip->dtype())).logits;
+  }
+  std::vector<std::pair<std::string, at::Tensor>> learnable_parameters() const override {
+    return model_->learnable_parameters();
+  }
+  void load_learnable_parameters(const std::map<std::string, at::Tensor>& values,
+                                 const std::string& source) override {
+    model_->load_learnable_parameters(values, source);
+  }
+  std::vector<std::pair<std::string, at::Tensor>> extra_losses() const override {
+    return model_->promptsrc_losses();
+  }
+  void end_epoch(int64_t epoch, int64_t epochs) override { model_->end_epoch(epoch, epochs); }
+  std::vector<std::pair<std::string, at::Tensor>> training_state() const override {
+    return model_->gpa_state();
+  }
+  void load_training_state(const std::map<std::string, at::Tensor>& values,
+                           const std::string& source) override {
+    model_->load_gpa_state(values, source);
+  }
+
+ private:
+  PromptSrcClip model_;
 };
 
 // CoOp takes as many context vectors as ctx_init has words (coop_model.py); the others use
@@ -124,7 +155,7 @@ PromptClipDesign prompt_design(HgclipMethod method, const HgclipOptions& options
 HierarchicalClassifier::~HierarchicalClassifier() = default;
 
 std::vector<std::string> implemented_methods() {
-  return {"hgclip", "coop", "vpt", "vp", "zeroshot", "kgcoop", "cocoop", "maple"};
+  return {"hgclip", "coop", "vpt", "vp", "zeroshot", "kgcoop", "cocoop", "maple", "promptsrc"};
 }
 
 HgclipMethod parse_hgclip_method(const std::string& name) {
@@ -136,11 +167,7 @@ HgclipMethod parse_hgclip_method(const std::string& name) {
   if (name == "kgcoop") return HgclipMethod::Kgcoop;
   if (name == "cocoop") return HgclipMethod::Cocoop;
   if (name == "maple") return HgclipMethod::Maple;
-  for (const char* missing : kNotImplemented) {
-    if (name == missing) {
-      throw usage_error("method '{}' is not implemented in hc (available: {})", name, available());
-    }
-  }
+  if (name == "promptsrc") return HgclipMethod::Promptsrc;
   throw usage_error("method '{}': expected one of {}", name, available());
 }
 
@@ -154,6 +181,7 @@ std::string method_name(HgclipMethod method) {
     case HgclipMethod::Kgcoop: return "kgcoop";
     case HgclipMethod::Cocoop: return "cocoop";
     case HgclipMethod::Maple: return "maple";
+    case HgclipMethod::Promptsrc: return "promptsrc";
   }
   return "?";
 }
@@ -182,6 +210,10 @@ std::unique_ptr<HierarchicalClassifier> make_hierarchical_classifier(
                              options.fp16_prompts};
     return std::make_unique<ModuleClassifier<MapleClip>>(
         MapleClip(std::move(clip), tokenizer, hierarchy, design));
+  }
+  if (method == HgclipMethod::Promptsrc) {
+    return std::make_unique<PromptSrcClassifier>(
+        PromptSrcClip(std::move(clip), tokenizer, hierarchy, options));
   }
   return std::make_unique<PromptClassifier>(
       PromptClip(std::move(clip), tokenizer, hierarchy, prompt_design(method, options)));

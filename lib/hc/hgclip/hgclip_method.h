@@ -10,9 +10,12 @@
 //   kgcoop    CoOp with KgCoOp's knowledge term (hgclip.kgcoop_weight)
 //   cocoop    CoOp's context shifted per image by a meta-net (cocoop_clip.h)
 //   maple     coupled text and vision prompts (maple_clip.h; hgclip.prompt_depth)
+//   promptsrc deep prompts in both towers, self-regulating terms, Gaussian prompt aggregation
+//             (promptsrc_clip.h)
 //   zeroshot  plain CLIP on "<ctx_init> <class>.", nothing trained (evaluation only)
 //
-// The official repository's other baseline (promptsrc) is not
+// These are all of the official repository's methods (its models/*.py); any other name is a
+// usage hc::Error listing them.
 // implemented: naming one is a usage hc::Error listing what is available.
 #include <cstdint>
 #include <map>
@@ -31,11 +34,10 @@ namespace hc {
 
 class ClipTokenizer;
 
-enum class HgclipMethod { Hgclip, Coop, Vpt, Vp, Zeroshot, Kgcoop, Cocoop, Maple };
+enum class HgclipMethod { Hgclip, Coop, Vpt, Vp, Zeroshot, Kgcoop, Cocoop, Maple, Promptsrc };
 
-// "hgclip", "coop", "vpt", "vp", "zeroshot", "kgcoop", "cocoop", "maple"; anything else is a
-// usage hc::Error naming the key `method`, what is available, and (for the official
-// repository's other baselines) that they are not implemented.
+// "hgclip", "coop", "vpt", "vp", "zeroshot", "kgcoop", "cocoop", "maple", "promptsrc"; anything
+// else is a usage hc::Error naming the key `method` and what is available.
 HgclipMethod parse_hgclip_method(const std::string& name);
 std::string method_name(HgclipMethod method);
 std::vector<std::string> implemented_methods();
@@ -56,10 +58,18 @@ class HierarchicalClassifier {
   // otherwise).
   virtual void load_learnable_parameters(const std::map<std::string, at::Tensor>& values,
                                          const std::string& source) = 0;
-  // A term the method adds to the classification loss, of the last logits() call (a scalar
-  // with its gradient), and its name in the log; undefined for methods without one.
-  virtual at::Tensor extra_loss() const { return at::Tensor(); }
-  virtual std::string extra_loss_name() const { return ""; }
+  // Terms the method adds to the classification loss, of the last logits() call with
+  // gradients on (scalars with their gradients), each with its name in the log; empty for
+  // methods without any.
+  virtual std::vector<std::pair<std::string, at::Tensor>> extra_losses() const { return {}; }
+  // Training calls this after the last optimiser step of epoch `epoch` (1-based) of `epochs`.
+  virtual void end_epoch(int64_t /*epoch*/, int64_t /*epochs*/) {}
+  // State besides the learnable tensors that a resumed run needs (checkpoints carry it), and
+  // restoring it (every tensor must be given with its shape; one usage hc::Error naming source
+  // otherwise).
+  virtual std::vector<std::pair<std::string, at::Tensor>> training_state() const { return {}; }
+  virtual void load_training_state(const std::map<std::string, at::Tensor>& /*values*/,
+                                   const std::string& /*source*/) {}
 };
 
 // prototypes: [K, D] (the prototypes stage), required for hgclip and ignored otherwise.

@@ -41,6 +41,17 @@ void HgclipOptions::declare(ConfigSchema& schema, const std::string& section) {
              "method maple: coupled text and vision prompts in the input and blocks 1..depth-1 "
              "(official --prompt_depth)")
       .check_positive();
+  schema.add(s + "promptsrc_text_weight", promptsrc_text_weight,
+             "method promptsrc: weight of the L1 term between prompted and frozen text features")
+      .check_non_negative();
+  schema.add(s + "promptsrc_image_weight", promptsrc_image_weight,
+             "method promptsrc: weight of the L1 term between prompted and frozen image features")
+      .check_non_negative();
+  schema.add(s + "gpa_mean", gpa_mean,
+             "method promptsrc: mean epoch (1-based) of the Gaussian prompt aggregation");
+  schema.add(s + "gpa_std", gpa_std,
+             "method promptsrc: standard deviation in epochs of the Gaussian prompt aggregation")
+      .check_positive();
   schema.add(s + "level_weights", level_weights,
              "cross-entropy weight per level, most general first (empty: 1, ..., 1, 2)")
       .check_non_negative();

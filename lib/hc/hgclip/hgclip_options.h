@@ -50,6 +50,10 @@ struct HgclipOptions {
   double prototype_weight = 0.2;         // weight of the prototype logits
   double kgcoop_weight = 8.0;            // method kgcoop: weight of the knowledge term (KgCoOp's W)
   int prompt_depth = 9;                  // method maple: coupled prompts, input + blocks 1..depth-1
+  double promptsrc_text_weight = 25.0;   // method promptsrc: weight of the text L1 term
+  double promptsrc_image_weight = 10.0;  // method promptsrc: weight of the image L1 term
+  double gpa_mean = 15.0;                // method promptsrc: prompt aggregation's epoch mean
+  double gpa_std = 1.0;                  // ... and its standard deviation in epochs
   std::vector<double> level_weights;     // empty = official (1, ..., 1, 2) / levels
   int64_t seed = 0;                      // initialisation of the learnable parameters
   ClassHierarchyOptions hierarchy;       // hgclip.hierarchy.*: reading hierarchy files

@@ -26,8 +26,7 @@ void HgclipTrainOptions::declare(ConfigSchema& schema) {
       .one_of({"folders", "cifar100"});
   schema.add("data.flip", flips, "random horizontal flips of the training images (official)");
   schema.add("method", method,
-             "hgclip (default), coop, kgcoop, cocoop, maple, vpt, vp or zeroshot (promptsrc is "
-             "not implemented)")
+             "hgclip (default), coop, kgcoop, cocoop, maple, vpt, vp, promptsrc or zeroshot")
       .flag("--method");
   hgclip.declare(schema, "hgclip");
   loop.declare(schema);

@@ -168,6 +168,10 @@ HgclipTrainTask::~HgclipTrainTask() = default;
 
 void HgclipTrainTask::zero_grad() { optimizer_->zero_grad(); }
 
+void HgclipTrainTask::end_epoch(int64_t epoch, int64_t epochs) {
+  classifier_->end_epoch(epoch, epochs);
+}
+
 NamedParameters HgclipTrainTask::trained_parameters() {
   NamedParameters parameters;
   for (const auto& [name, tensor] : classifier_->learnable_parameters()) {
@@ -203,11 +207,12 @@ MicroBatchResult HgclipTrainTask::accumulate(const std::vector<std::size_t>& ind
   for (int64_t l = 0; l < levels; ++l) labels.push_back(targets.select(1, l));
   const HierarchicalLoss loss = hierarchical_loss(
       split_level_logits(logits, data_.hierarchy.level_sizes()), labels, level_weights_);
-  const at::Tensor extra = classifier_->extra_loss();
-  const at::Tensor total = extra.defined() ? loss.loss + extra : loss.loss;
+  const auto extras = classifier_->extra_losses();
+  at::Tensor total = loss.loss;
+  for (const auto& [name, term] : extras) total = total + term;
   (total * scale).backward();
   result.terms.emplace_back("total", total.item<double>());
-  if (extra.defined()) result.terms.emplace_back(classifier_->extra_loss_name(), extra.item<double>());
+  for (const auto& [name, term] : extras) result.terms.emplace_back(name, term.item<double>());
   for (int64_t l = 0; l < levels; ++l) {
     result.terms.emplace_back("ce." + data_.hierarchy.levels()[static_cast<std::size_t>(l)].name,
                               loss.per_level[static_cast<std::size_t>(l)].item<double>());
@@ -258,6 +263,12 @@ void HgclipTrainTask::save(const fs::path& dir, bool final,
     save_tensors(folder.path() / kHgclipPrototypesFile, {{"prototypes", prototypes_}},
                  {{"method", method}}, at::kFloat);
   }
+  const auto state = classifier_->training_state();
+  if (!final && !state.empty()) {
+    std::vector<NamedTensor> tensors;
+    for (const auto& [name, tensor] : state) tensors.push_back({name, tensor.detach()});
+    save_tensors(folder.path() / kHgclipMethodStateFile, tensors, {{"method", method}}, at::kFloat);
+  }
   json info = info_;
   info["final"] = final;
   info["plateau"] = plateau_.to_json();
@@ -270,6 +281,14 @@ void HgclipTrainTask::resume_schedule(const fs::path& dir) {
   const HgclipCheckpoint checkpoint = read_hgclip_checkpoint(dir);
   if (checkpoint.info.contains("plateau")) {
     plateau_.restore(checkpoint.info["plateau"], (dir / kHgclipInfoFile).string());
+  }
+  if (!classifier_->training_state().empty()) {
+    const fs::path file = dir / kHgclipMethodStateFile;
+    if (!fs::exists(file)) {
+      throw usage_error("{}: missing; method {} resumes from its training state there",
+                        file.string(), info_.value("method", ""));
+    }
+    classifier_->load_training_state(read_all_tensors(file), file.string());
   }
   resumed_ = true;
 }

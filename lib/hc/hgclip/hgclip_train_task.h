@@ -18,7 +18,9 @@
 //   hgclip_prototypes.safetensors  the class prototypes (method hgclip)
 //   hgclip.json                    method, base model identity, hierarchy (class order), the
 //                                  run's config, the plateau schedule's state
-// plus the loop's training state and step log in a checkpoint to resume from.
+// plus, in a checkpoint to resume from, the method's own training state
+// (hgclip_method_state.safetensors, promptsrc's prompt aggregation) and the loop's training state
+// and step log.
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -43,6 +45,9 @@ class ThreadPool;
 inline constexpr const char* kHgclipPromptsFile = "hgclip_prompts.safetensors";
 inline constexpr const char* kHgclipPrototypesFile = "hgclip_prototypes.safetensors";
 inline constexpr const char* kHgclipInfoFile = "hgclip.json";
+// Checkpoints only: the method's training state besides its learnable tensors (promptsrc: the
+// Gaussian prompt aggregation's running sums).
+inline constexpr const char* kHgclipMethodStateFile = "hgclip_method_state.safetensors";
 
 struct HgclipTaskData {
   std::shared_ptr<const HierarchicalImageSet> train;
@@ -82,6 +87,7 @@ class HgclipTrainTask final : public TrainingTask {
 
   std::size_t examples() const override { return data_.train->images.size(); }
   void zero_grad() override;
+  void end_epoch(int64_t epoch, int64_t epochs) override;  // the classifier's (GPA)
   MicroBatchResult accumulate(const std::vector<std::size_t>& indices, double scale) override;
   NamedParameters trained_parameters() override;
   torch::optim::Optimizer& optimizer() override { return *optimizer_; }
@@ -89,7 +95,8 @@ class HgclipTrainTask final : public TrainingTask {
             const std::function<void(const std::filesystem::path&)>& write_more) override;
   nlohmann::ordered_json validate() override;
 
-  // Continues a run saved in dir: the plateau schedule's state (the learnable tensors are
+  // Continues a run saved in dir: the plateau schedule's state and the method's training state
+  // (kHgclipMethodStateFile) (the learnable tensors are
   // loaded into the classifier by the caller, the optimiser by the loop).
   void resume_schedule(const std::filesystem::path& dir);
 

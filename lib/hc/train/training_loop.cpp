@@ -294,6 +294,7 @@ void train_step(LoopRun& run) {
   if (run.state.epoch_position >= static_cast<int64_t>(run.task.examples())) {
     ++run.state.epoch;
     run.state.epoch_position = 0;
+    run.task.end_epoch(run.state.epoch, run.options.epochs);
   }
   json record = step_record(run, terms, rows, norm, seconds_since(start));
   if (run.scaler.is_dynamic()) record["loss_scale"] = scale;  // the scale this step ran with

@@ -85,6 +85,9 @@ class TrainingTask {
                     const std::function<void(const std::filesystem::path&)>& write_more) = 0;
   // Validation metrics (a JSON object), or null when the task has no validation.
   virtual nlohmann::ordered_json validate() { return nullptr; }
+  // Called after the optimiser step that completes epoch `epoch` (1-based) of `epochs`, before
+  // that step's checkpoint.
+  virtual void end_epoch(int64_t /*epoch*/, int64_t /*epochs*/) {}
 };
 
 struct TrainLoopPaths {
