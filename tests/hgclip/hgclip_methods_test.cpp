@@ -17,19 +17,13 @@
 #include "hc/hgclip/maple_clip.h"
 #include "hc/model/clip_bundle.h"
 #include "hgclip_fixture.h"
+#include "tiny_method_setup.h"
 #include "usage_message.h"
 
 namespace {
 
-hc::ClipBundle fixture_clip() {
-  return hc::open_clip_bundle(hc::test::shared_path("fixtures/hgclip/model").string(),
-                              torch::kCPU, torch::kFloat);
-}
-
-hc::ClassHierarchy shapes() {
-  return hc::parse_class_hierarchy("red_circle, circle\nblue_circle, circle\nred_square, square\n",
-                                   "shapes");
-}
+using hc::test::fixture_clip;
+using hc::test::shapes;
 
 hc::HgclipOptions tiny_options() {
   hc::HgclipOptions options;

@@ -18,20 +18,14 @@
 #include "hc/model/clip_bundle.h"
 #include "hc/text/clip_tokenizer.h"
 #include "test_support.h"
+#include "tiny_method_setup.h"
 
 namespace {
 
 namespace F = torch::nn::functional;
 
-hc::ClipBundle fixture_clip() {
-  return hc::open_clip_bundle(hc::test::shared_path("fixtures/hgclip/model").string(),
-                              torch::kCPU, torch::kFloat);
-}
-
-hc::ClassHierarchy shapes() {
-  return hc::parse_class_hierarchy("red_circle, circle\nblue_circle, circle\nred_square, square\n",
-                                   "shapes");
-}
+using hc::test::fixture_clip;
+using hc::test::shapes;
 
 hc::HgclipOptions tiny_options() {
   hc::HgclipOptions options;

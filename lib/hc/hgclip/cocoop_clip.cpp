@@ -70,12 +70,7 @@ at::Tensor CocoopClipImpl::forward(const at::Tensor& pixel_values) const {
 }
 
 std::vector<std::pair<std::string, at::Tensor>> CocoopClipImpl::learnable_parameters() const {
-  std::vector<std::pair<std::string, at::Tensor>> params;
-  for (const auto& item : named_parameters()) {
-    if (item.key().rfind("clip.", 0) == 0) continue;
-    params.emplace_back(item.key(), item.value());
-  }
-  return params;
+  return parameters_outside(*this, "clip");
 }
 
 void CocoopClipImpl::load_learnable_parameters(const std::map<std::string, at::Tensor>& values,

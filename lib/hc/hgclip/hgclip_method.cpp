@@ -19,85 +19,68 @@ std::string available() {
   return text;
 }
 
-class HgclipClassifier final : public HierarchicalClassifier {
+// A method's module behind the interface: its learnable tensors, and its input moved to the
+// CLIP's device and dtype. Each method says how it makes logits (their forward()s differ).
+template <typename Model>
+class ModuleClassifier : public HierarchicalClassifier {
  public:
-  HgclipClassifier(HgclipModel model, at::Tensor prototypes)
-      : model_(std::move(model)), prototypes_(std::move(prototypes)) {}
-  at::Tensor logits(const at::Tensor& pixel_values) override {
-    const ClipModel& clip = model_->clip;
-    return model_->forward(pixel_values.to(clip->device(), clip->dtype()), prototypes_).logits;
-  }
+  explicit ModuleClassifier(Model model) : model_(std::move(model)) {}
   std::vector<std::pair<std::string, at::Tensor>> learnable_parameters() const override {
     return model_->learnable_parameters();
   }
   void load_learnable_parameters(const std::map<std::string, at::Tensor>& values,
                                  const std::string& source) override {
     model_->load_learnable_parameters(values, source);
+  }
+
+ protected:
+  at::Tensor on_clip(const at::Tensor& pixel_values) const {
+    const ClipModel& clip = model_->clip;
+    return pixel_values.to(clip->device(), clip->dtype());
+  }
+  Model model_;
+};
+
+class HgclipClassifier final : public ModuleClassifier<HgclipModel> {
+ public:
+  HgclipClassifier(HgclipModel model, at::Tensor prototypes)
+      : ModuleClassifier(std::move(model)), prototypes_(std::move(prototypes)) {}
+  at::Tensor logits(const at::Tensor& pixel_values) override {
+    return model_->forward(on_clip(pixel_values), prototypes_).logits;
   }
 
  private:
-  HgclipModel model_;
   at::Tensor prototypes_;
 };
 
-class PromptClassifier final : public HierarchicalClassifier {
+// A module whose forward(pixels) is the logits.
+template <typename Model>
+class PlainClassifier final : public ModuleClassifier<Model> {
  public:
-  explicit PromptClassifier(PromptClip model) : model_(std::move(model)) {}
+  using ModuleClassifier<Model>::ModuleClassifier;
   at::Tensor logits(const at::Tensor& pixel_values) override {
-    const ClipModel& clip = model_->clip;
-    return model_->forward(pixel_values.to(clip->device(), clip->dtype()));
+    return this->model_->forward(this->on_clip(pixel_values));
   }
-  std::vector<std::pair<std::string, at::Tensor>> learnable_parameters() const override {
-    return model_->learnable_parameters();
-  }
-  void load_learnable_parameters(const std::map<std::string, at::Tensor>& values,
-                                 const std::string& source) override {
-    model_->load_learnable_parameters(values, source);
+};
+
+class PromptClassifier final : public ModuleClassifier<PromptClip> {
+ public:
+  using ModuleClassifier::ModuleClassifier;
+  at::Tensor logits(const at::Tensor& pixel_values) override {
+    return model_->forward(on_clip(pixel_values));
   }
   std::vector<std::pair<std::string, at::Tensor>> extra_losses() const override {
     const at::Tensor knowledge = model_->knowledge_loss();
     if (!knowledge.defined()) return {};
     return {{"knowledge", knowledge}};
   }
-
- private:
-  PromptClip model_;
 };
 
-// A method's module with forward(pixels) -> logits and the learnable-parameter pair.
-template <typename Model>
-class ModuleClassifier final : public HierarchicalClassifier {
+class PromptSrcClassifier final : public ModuleClassifier<PromptSrcClip> {
  public:
-  explicit ModuleClassifier(Model model) : model_(std::move(model)) {}
+  using ModuleClassifier::ModuleClassifier;
   at::Tensor logits(const at::Tensor& pixel_values) override {
-    const ClipModel& clip = model_->clip;
-    return model_->forward(pixel_values.to(clip->device(), clip->dtype()));
-  }
-  std::vector<std::pair<std::string, at::Tensor>> learnable_parameters() const override {
-    return model_->learnable_parameters();
-  }
-  void load_learnable_parameters(const std::map<std::string, at::Tensor>& values,
-                                 const std::string& source) override {
-    model_->load_learnable_parameters(values, source);
-  }
-
- private:
-  Model model_;
-};
-
-class PromptSrcClassifier final : public HierarchicalClassifier {
- public:
-  explicit PromptSrcClassifier(PromptSrcClip model) : model_(std::move(model)) {}
-  at::Tensor logits(const at::Tensor& pixel_values) override {
-    const ClipModel& clip = model_->clip;
-    return model_->forward(pixel_values.to(clip->device(), clip->dtype())).logits;
-  }
-  std::vector<std::pair<std::string, at::Tensor>> learnable_parameters() const override {
-    return model_->learnable_parameters();
-  }
-  void load_learnable_parameters(const std::map<std::string, at::Tensor>& values,
-                                 const std::string& source) override {
-    model_->load_learnable_parameters(values, source);
+    return model_->forward(on_clip(pixel_values)).logits;
   }
   std::vector<std::pair<std::string, at::Tensor>> extra_losses() const override {
     return model_->promptsrc_losses();
@@ -110,9 +93,6 @@ class PromptSrcClassifier final : public HierarchicalClassifier {
                            const std::string& source) override {
     model_->load_gpa_state(values, source);
   }
-
- private:
-  PromptSrcClip model_;
 };
 
 // CoOp takes as many context vectors as ctx_init has words (coop_model.py); the others use
@@ -202,13 +182,13 @@ std::unique_ptr<HierarchicalClassifier> make_hierarchical_classifier(
     // CoOp's context rule (coop_model.py and cocoop_model.py alike).
     const int64_t n_ctx =
         options.ctx_init.empty() ? options.n_ctx : context_words(options.ctx_init);
-    return std::make_unique<ModuleClassifier<CocoopClip>>(
+    return std::make_unique<PlainClassifier<CocoopClip>>(
         CocoopClip(std::move(clip), tokenizer, hierarchy, n_ctx, options.ctx_init, options.seed));
   }
   if (method == HgclipMethod::Maple) {
     const MapleDesign design{options.n_ctx, options.ctx_init, options.prompt_depth, options.seed,
                              options.fp16_prompts};
-    return std::make_unique<ModuleClassifier<MapleClip>>(
+    return std::make_unique<PlainClassifier<MapleClip>>(
         MapleClip(std::move(clip), tokenizer, hierarchy, design));
   }
   if (method == HgclipMethod::Promptsrc) {

@@ -130,12 +130,7 @@ std::vector<at::Tensor> HgclipModelImpl::level_logits(const at::Tensor& logits) 
 }
 
 std::vector<std::pair<std::string, at::Tensor>> HgclipModelImpl::learnable_parameters() const {
-  std::vector<std::pair<std::string, at::Tensor>> params;
-  for (const auto& item : named_parameters()) {
-    if (item.key().rfind("clip.", 0) == 0) continue;
-    params.emplace_back(item.key(), item.value());
-  }
-  return params;
+  return parameters_outside(*this, "clip");
 }
 
 void HgclipModelImpl::load_learnable_parameters(const std::map<std::string, at::Tensor>& values,

@@ -129,12 +129,7 @@ at::Tensor MapleClipImpl::forward(const at::Tensor& pixel_values) const {
 }
 
 std::vector<std::pair<std::string, at::Tensor>> MapleClipImpl::learnable_parameters() const {
-  std::vector<std::pair<std::string, at::Tensor>> params;
-  for (const auto& item : named_parameters()) {
-    if (item.key().rfind("clip.", 0) == 0) continue;
-    params.emplace_back(item.key(), item.value());
-  }
-  return params;
+  return parameters_outside(*this, "clip");
 }
 
 void MapleClipImpl::load_learnable_parameters(const std::map<std::string, at::Tensor>& values,

@@ -209,12 +209,7 @@ void PromptSrcClipImpl::load_gpa_state(const std::map<std::string, at::Tensor>& 
 }
 
 std::vector<std::pair<std::string, at::Tensor>> PromptSrcClipImpl::learnable_parameters() const {
-  std::vector<std::pair<std::string, at::Tensor>> params;
-  for (const auto& item : named_parameters()) {
-    if (item.key().rfind("clip.", 0) == 0) continue;
-    params.emplace_back(item.key(), item.value());
-  }
-  return params;
+  return parameters_outside(*this, "clip");
 }
 
 void PromptSrcClipImpl::load_learnable_parameters(const std::map<std::string, at::Tensor>& values,

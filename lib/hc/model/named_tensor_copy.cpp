@@ -49,4 +49,15 @@ void copy_named_tensors(const std::vector<std::pair<std::string, at::Tensor>>& t
   }
 }
 
+std::vector<std::pair<std::string, at::Tensor>> parameters_outside(const torch::nn::Module& module,
+                                                                   const std::string& frozen) {
+  const std::string prefix = frozen + ".";
+  std::vector<std::pair<std::string, at::Tensor>> params;
+  for (const auto& item : module.named_parameters()) {
+    if (item.key().rfind(prefix, 0) == 0) continue;
+    params.emplace_back(item.key(), item.value());
+  }
+  return params;
+}
+
 }  // namespace hc

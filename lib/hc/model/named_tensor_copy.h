@@ -10,6 +10,10 @@
 
 #include <ATen/core/Tensor.h>
 
+namespace torch::nn {
+class Module;
+}
+
 namespace hc {
 
 // Copies values[name] into each target (in place, without recording gradients). Any mismatch is
@@ -18,5 +22,10 @@ namespace hc {
 void copy_named_tensors(const std::vector<std::pair<std::string, at::Tensor>>& targets,
                         const std::map<std::string, at::Tensor>& values, const std::string& what,
                         const std::string& source);
+
+// A method's learnable tensors: every parameter of `module` outside its frozen submodule named
+// `frozen` (e.g. "clip"), under their module names, in registration order.
+std::vector<std::pair<std::string, at::Tensor>> parameters_outside(const torch::nn::Module& module,
+                                                                   const std::string& frozen);
 
 }  // namespace hc
